@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+import meow from 'meow';
+import {type Command, globalFlags, type Io} from './commands/command.js';
+import {reportError} from './commands/output.js';
+import {commandLoaders} from './commands/registry.js';
+
+const overview = `
+  Usage
+    $ visual-cortex                 open the dashboard (on a terminal)
+    $ visual-cortex <command> [options]
+
+  Commands
+${Object.entries(commandLoaders)
+  .map(([name, entry]) => `    ${name.padEnd(10)} ${entry.summary}`)
+  .join('\n')}
+
+  Global options
+    --json              print a JSON report instead of text
+    --models-dir DIR    where models live (default ./models, or $VISUAL_CORTEX_MODELS)
+    --preset NAME       start from a saved set-up (explicit flags still win)
+
+  Run 'visual-cortex <command> --help' for a command's options.
+`;
+
+/** Flag names the user typed, in meow's camelCase, so presets never override them. */
+function explicitFlagNames(argv: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const arg of argv) {
+    const match = /^--(?:no-)?([a-z0-9-]+)/i.exec(arg);
+    if (match?.[1]) names.add(match[1].replace(/-([a-z0-9])/g, (_, char: string) => char.toUpperCase()));
+  }
+  return names;
+}
+
+async function main(): Promise<number> {
+  const io: Io = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin};
+  const argv = process.argv.slice(2);
+  const first = argv[0];
+  const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  let name = first !== undefined && !first.startsWith('-') ? first : undefined;
+  if (name === undefined && argv.length === 0 && interactive) name = 'dashboard';
+  const rest = name !== undefined && name !== 'dashboard' ? argv.slice(1) : argv;
+
+  let command: Command;
+  if (name === 'dashboard') {
+    command = (await import('./commands/dashboard.js')).dashboardCommand as unknown as Command;
+  } else if (name !== undefined && commandLoaders[name] !== undefined) {
+    command = await commandLoaders[name]!.load();
+  } else {
+    meow(overview, {importMeta: import.meta, argv, flags: globalFlags});
+    if (name !== undefined) {
+      io.stderr.write(
+        `error: unknown command '${name}'\n  fix: run 'visual-cortex --help' to list commands\n`,
+      );
+      return 2;
+    }
+    io.stdout.write(overview);
+    return 0;
+  }
+
+  const cli = meow(command.usage, {
+    importMeta: import.meta,
+    argv: rest,
+    flags: {...globalFlags, ...command.flags},
+    allowUnknownFlags: false,
+  });
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr.write('\nstopping… (press Ctrl+C again to quit at once)\n');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await command.run({
+      input: cli.input,
+      flags: cli.flags as never,
+      io,
+      signal: controller.signal,
+      env: process.env,
+      explicitFlags: explicitFlagNames(rest),
+    });
+  } catch (error) {
+    return reportError(io, error, Boolean(cli.flags.json));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,39 @@
+import {randomBytes} from 'node:crypto';
+import {mkdir, open, rename, rm} from 'node:fs/promises';
+import {basename, dirname, join} from 'node:path';
+
+/**
+ * Writes a file so that readers (and crashes) only ever see the old complete file or the new complete one:
+ * data goes to a temp file in the same directory, is fsynced, then renamed over the target.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const directory = dirname(path);
+  await mkdir(directory, {recursive: true});
+  const temp = join(directory, `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, {force: true});
+    throw error;
+  }
+  await syncDirectory(directory);
+}
+
+/** Makes a rename durable: the directory entry itself must reach the disk. */
+export async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic there.
+  } finally {
+    await handle.close();
+  }
+}

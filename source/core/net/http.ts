@@ -1,0 +1,159 @@
+/**
+ * The one module that talks to undici. Everything that goes over HTTP (image downloads, model pulls) uses a
+ * client from here: one keep-alive connection pool, explicit timeouts, redirects followed by hand so they are
+ * counted, bounded and restricted to http(s).
+ */
+import {Agent} from 'undici';
+
+export interface HttpClientOptions {
+  /** Connections per origin; also the pool's bound on parallel requests to one host. */
+  connections?: number;
+  connectTimeoutMs?: number;
+  /** Time allowed from sending the request to receiving the complete response headers. */
+  headersTimeoutMs?: number;
+  /** Longest silence allowed between two chunks of the body. */
+  bodyIdleTimeoutMs?: number;
+}
+
+export interface HttpRequest {
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  maxRedirects?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case header names; repeated headers joined with ', '. */
+  headers: Record<string, string>;
+  /** The URL that answered, after redirects. */
+  url: string;
+  redirects: number;
+  body: AsyncIterable<Uint8Array>;
+  /** Discards the body so the connection can be reused. */
+  discard(): Promise<void>;
+}
+
+export type NetworkErrorKind = 'aborted' | 'timeout' | 'reset' | 'connect' | 'redirect' | 'other';
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    message: string,
+    readonly kind: NetworkErrorKind,
+  ) {
+    super(message);
+  }
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export interface HttpClient {
+  request(url: string, options?: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const agent = new Agent({
+    connections: options.connections ?? 16,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    headersTimeout: options.headersTimeoutMs ?? 30_000,
+    bodyTimeout: options.bodyIdleTimeoutMs ?? 30_000,
+    keepAliveTimeout: 10_000,
+  });
+
+  async function request(url: string, requestOptions: HttpRequest = {}): Promise<HttpResponse> {
+    const maxRedirects = requestOptions.maxRedirects ?? 5;
+    let current = checkUrl(url);
+    for (let redirects = 0; ; redirects++) {
+      let response: Awaited<ReturnType<Agent['request']>>;
+      try {
+        response = await agent.request({
+          origin: current.origin,
+          path: `${current.pathname}${current.search}`,
+          method: requestOptions.method ?? 'GET',
+          headers: {'user-agent': 'visual-cortex', ...requestOptions.headers},
+          signal: requestOptions.signal,
+        });
+      } catch (error) {
+        throw toHttpError(error);
+      }
+      const headers = flattenHeaders(response.headers);
+      const location = headers.location;
+      if (REDIRECT_STATUSES.has(response.statusCode) && location !== undefined) {
+        await response.body.dump().catch(() => undefined);
+        if (redirects >= maxRedirects)
+          throw new HttpError(`too many redirects (more than ${maxRedirects})`, 'redirect');
+        current = checkUrl(new URL(location, current).toString());
+        continue;
+      }
+      const body = response.body;
+      return {
+        status: response.statusCode,
+        headers,
+        url: current.toString(),
+        redirects,
+        body: wrapBody(body),
+        discard: async () => {
+          await body.dump().catch(() => undefined);
+        },
+      };
+    }
+  }
+
+  return {request, close: () => agent.close()};
+}
+
+async function* wrapBody(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (error) {
+    throw toHttpError(error);
+  }
+}
+
+function checkUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new HttpError(`not a valid URL: ${url}`, 'other');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new HttpError(`only http and https URLs are supported, not ${parsed.protocol}`, 'other');
+  }
+  return parsed;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/** Maps undici's and Node's network errors onto the few kinds that retry policies care about. */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const code = (error as {code?: string} | undefined)?.code ?? '';
+  const name = (error as {name?: string} | undefined)?.name ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === 'AbortError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') {
+    return new HttpError('aborted', 'aborted');
+  }
+  if (
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
+    return new HttpError(`timed out (${code})`, 'timeout');
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') {
+    return new HttpError(`connection reset (${message})`, 'reset');
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+    return new HttpError(`cannot connect (${code})`, 'connect');
+  }
+  return new HttpError(message, 'other');
+}

@@ -1,0 +1,126 @@
+/**
+ * The one module that touches onnxruntime-node. Sessions are long-lived; options are set deliberately
+ * (threads bounded to the cores we are given, full graph optimisation, sequential execution).
+ * Note: onnxruntime-node's session.run is synchronous inside a setImmediate, so callers that must keep an event
+ * loop responsive run sessions in a worker thread (see inference-worker.ts).
+ */
+import {createRequire} from 'node:module';
+import * as ort from 'onnxruntime-node';
+import {UserError} from '../errors.js';
+
+export const DEVICES = ['cpu', 'cuda', 'coreml', 'dml', 'webgpu'] as const;
+export type Device = (typeof DEVICES)[number];
+
+export interface DeviceAvailability {
+  device: Device;
+  available: boolean;
+  /** Why it is not available and how to enable it. */
+  reason?: string;
+}
+
+const ENABLE_HINTS: Record<Device, string> = {
+  cpu: '',
+  cuda: 'install the CUDA build of onnxruntime-node: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node (needs CUDA 12 and cuDNN 9)',
+  coreml: 'CoreML is only available on macOS',
+  dml: 'DirectML is only available on Windows',
+  webgpu: 'WebGPU needs a GPU driver with Vulkan/D3D12/Metal support',
+};
+
+export function deviceAvailability(): DeviceAvailability[] {
+  const backends = new Map(ort.listSupportedBackends().map((backend) => [backend.name, backend.bundled]));
+  return DEVICES.map((device) => {
+    if (device === 'cpu') return {device, available: true};
+    const bundled = backends.get(device);
+    if (bundled === undefined)
+      return {device, available: false, reason: `not built for this platform; ${ENABLE_HINTS[device]}`};
+    if (bundled) return {device, available: true};
+    return {device, available: false, reason: `not installed; ${ENABLE_HINTS[device]}`};
+  });
+}
+
+export function assertDeviceAvailable(device: Device): void {
+  const entry = deviceAvailability().find((candidate) => candidate.device === device);
+  if (!entry?.available) {
+    throw new UserError(
+      `device '${device}' is not available here: ${entry?.reason ?? 'unknown device'}`,
+      'use --device cpu',
+    );
+  }
+}
+
+export interface TensorInfo {
+  name: string;
+  type: string;
+  /** Dimensions; symbolic ones (batch, sequence) as strings, unknown as -1. */
+  shape: (number | string)[];
+}
+
+export interface SessionOptions {
+  device?: Device;
+  intraOpThreads?: number;
+}
+
+export interface Feed {
+  type: 'float32' | 'int64';
+  data: Float32Array | BigInt64Array;
+  dims: number[];
+}
+
+export interface OnnxSession {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  run(feeds: Record<string, Feed>): Promise<Record<string, {data: Float32Array; dims: number[]}>>;
+  release(): Promise<void>;
+}
+
+export async function openSession(modelPath: string, options: SessionOptions = {}): Promise<OnnxSession> {
+  const device = options.device ?? 'cpu';
+  assertDeviceAvailable(device);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelPath, {
+      executionProviders: [device],
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      intraOpNumThreads: options.intraOpThreads ?? 0,
+      interOpNumThreads: 1,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UserError(
+      `cannot load ONNX model ${modelPath}: ${message.split('\n')[0]}`,
+      'check that the file is complete (re-pull the model)',
+    );
+  }
+  const describe = (metadata: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] =>
+    metadata.map((value) =>
+      value.isTensor
+        ? {
+            name: value.name,
+            type: String(value.type),
+            shape: value.shape.map((dim) => (typeof dim === 'number' ? dim : String(dim))),
+          }
+        : {name: value.name, type: 'non-tensor', shape: []},
+    );
+  return {
+    inputs: describe(session.inputMetadata),
+    outputs: describe(session.outputMetadata),
+    async run(feeds) {
+      const tensors: Record<string, ort.Tensor> = {};
+      for (const [name, feed] of Object.entries(feeds))
+        tensors[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
+      const results = await session.run(tensors);
+      const out: Record<string, {data: Float32Array; dims: number[]}> = {};
+      for (const [name, tensor] of Object.entries(results)) {
+        out[name] = {data: tensor.data as Float32Array, dims: [...tensor.dims]};
+      }
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
+export function onnxRuntimeVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('onnxruntime-node/package.json') as {version: string}).version;
+}
