@@ -38,7 +38,9 @@ async function main(): Promise<number> {
   const first = argv[0];
   const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
   let name = first !== undefined && !first.startsWith('-') ? first : undefined;
-  if (name === undefined && argv.length === 0 && interactive) name = 'dashboard';
+  // Options alone (e.g. --preset NAME, --count 50) pre-fill the dashboard; --help and --version print text.
+  if (name === undefined && interactive && !argv.some((arg) => /^--(help|version|json)$/.test(arg)))
+    name = 'dashboard';
   const rest = name !== undefined && name !== 'dashboard' ? argv.slice(1) : argv;
 
   let command: Command;
@@ -79,13 +81,20 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const explicitFlags = explicitFlagNames(rest);
+    let flags: Record<string, unknown> = cli.flags;
+    if (typeof flags.preset === 'string') {
+      const {resolvePresetFlags} = await import('./core/presets/apply-preset.js');
+      const flagSpecs = {...globalFlags, ...command.flags} as never;
+      flags = resolvePresetFlags({presetName: flags.preset, flags, explicitFlags, flagSpecs}).flags;
+    }
     return await command.run({
       input: cli.input,
-      flags: cli.flags as never,
+      flags: flags as never,
       io,
       signal: controller.signal,
       env: process.env,
-      explicitFlags: explicitFlagNames(rest),
+      explicitFlags,
     });
   } catch (error) {
     return reportError(io, error, Boolean(cli.flags.json));

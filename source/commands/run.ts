@@ -1,12 +1,151 @@
-import {UserError} from '../core/errors.js';
-import {defineCommand} from './command.js';
+import type {AnyFlags} from 'meow';
+import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
+import {runPipeline} from '../core/run/run-pipeline.js';
+import {assertRunSetup, RUN_DEFAULTS, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
+import {type CommandContext, defineCommand, type Io} from './command.js';
+import {formatBytes, printJson, printLine} from './output.js';
+
+/** The flags of `run` (download + embed); also taken by `presets save` and the dashboard. */
+export const runFlags = {
+  provider: {type: 'string', default: RUN_DEFAULTS.provider},
+  count: {type: 'number', default: RUN_DEFAULTS.count},
+  width: {type: 'number', default: RUN_DEFAULTS.width},
+  height: {type: 'number', default: RUN_DEFAULTS.height},
+  workers: {type: 'number', default: RUN_DEFAULTS.workers},
+  url: {type: 'string', default: RUN_DEFAULTS.url},
+  urls: {type: 'string', default: RUN_DEFAULTS.urls},
+  inputDir: {type: 'string', default: RUN_DEFAULTS.inputDir},
+  maxAttempts: {type: 'number', default: RUN_DEFAULTS.maxAttempts},
+  maxSeconds: {type: 'number', default: RUN_DEFAULTS.maxSeconds},
+  outputDir: {type: 'string', default: RUN_DEFAULTS.outputDir},
+  embeddingsDir: {type: 'string', default: RUN_DEFAULTS.embeddingsDir},
+  model: {type: 'string', default: RUN_DEFAULTS.model},
+  dtype: {type: 'string', default: RUN_DEFAULTS.dtype},
+  device: {type: 'string', default: RUN_DEFAULTS.device},
+  batchSize: {type: 'number', default: RUN_DEFAULTS.batchSize},
+} as const satisfies AnyFlags;
+
+export const runFlagsHelp = `
+    --provider NAME       picsum (default), unsplash (UNSPLASH_ACCESS_KEY), custom, urls, local
+    --count N             images wanted in the images directory, kept ones included (default ${RUN_DEFAULTS.count})
+    --width W --height H  image size for picsum, unsplash and custom (default ${RUN_DEFAULTS.width}x${RUN_DEFAULTS.height})
+    --workers N           concurrent downloads (default ${RUN_DEFAULTS.workers})
+    --url TEMPLATE        custom: URL with {width} {height} {index} {seed}
+    --urls FILE           urls: a text file of URLs, one per line
+    --input-dir DIR       local: a folder of images to ingest
+    --max-attempts N      HTTP attempts budget, retries included (0 = automatic)
+    --max-seconds S       download time budget (0 = none)
+    --output-dir DIR      images directory (default ${RUN_DEFAULTS.outputDir})
+    --embeddings-dir DIR  where the .npy files and metadata.json go (default ${RUN_DEFAULTS.embeddingsDir})
+    --model NAME|PATH     CLIP model (default ${RUN_DEFAULTS.model})
+    --dtype fp32|q8|fp16  model variant (default ${RUN_DEFAULTS.dtype})
+    --device NAME         cpu (default), cuda, coreml, dml, webgpu
+    --batch-size N        images per inference batch (default ${RUN_DEFAULTS.batchSize})`;
+
+export function isInteractive(io: Io, json: boolean): boolean {
+  return !json && Boolean(io.stdout.isTTY && io.stdin.isTTY);
+}
 
 export const runCommand = defineCommand({
   name: 'run',
-  summary: 'run',
-  usage: '\n  Usage\n    $ visual-cortex run\n',
-  flags: {},
-  async run() {
-    throw new UserError("'run' is not implemented yet");
+  summary: 'download then embed, with live progress',
+  usage: `
+  Usage
+    $ visual-cortex run [options]
+
+  Downloads images (resuming: kept images count towards --count), then embeds the images directory.
+  On a terminal it shows the live run screen; otherwise it prints plain lines. Ctrl+C once stops gracefully
+  (outputs written consistently, marked interrupted); twice quits at once.
+
+  Options${runFlagsHelp}
+    --json                print the combined report as JSON
+    --preset NAME         start from a saved set-up (explicit flags win)
+
+  Examples
+    $ visual-cortex run --count 200 --workers 8
+    $ visual-cortex run --provider local --input-dir ~/Pictures --model ViT-B-32 --dtype q8
+`,
+  flags: runFlags,
+  async run(context) {
+    const setup = runSetupFromFlags(context.flags);
+    assertRunSetup(setup);
+    if (isInteractive(context.io, context.flags.json)) {
+      const {openDashboard} = await import('./dashboard.js');
+      return openDashboard(context, setup, 'run');
+    }
+    const report = await runPipeline(setup, {
+      signal: context.signal,
+      env: context.env,
+      modelsDir: context.flags.modelsDir,
+      onEvent: context.flags.json ? undefined : plainPrinter(context.io),
+    });
+    if (context.flags.json) printJson(context.io, report);
+    else printSummary(context.io, report);
+    return report.interrupted ? 1 : 0;
   },
 });
+
+/** Plain progress lines: every item failure, and totals at most once a second per stage. */
+export function plainPrinter(io: Io, now: () => number = Date.now): (event: RunEvent) => void {
+  let lastTotals = 0;
+  let lastBatch = 0;
+  return (event) => {
+    if (event.type === 'stage') printLine(io, `${event.stage}…`);
+    else if (event.type === 'stopping')
+      printLine(io, `stopping during ${event.stage} (outputs stay consistent)…`);
+    else if (event.type === 'download') {
+      const inner = event.event;
+      if (inner.type === 'start')
+        printLine(
+          io,
+          `download: ${inner.toDownload} to fetch (${inner.alreadyPresent} already in ${inner.outputDir}), ${inner.workers} workers`,
+        );
+      else if (inner.type === 'failed')
+        printLine(io, `  failed (${inner.reason}): ${inner.url}: ${inner.message}`);
+      else if (inner.type === 'totals' && now() - lastTotals >= 1000) {
+        lastTotals = now();
+        const t = inner.totals;
+        printLine(
+          io,
+          `download: ${t.kept}/${t.toDownload} kept, ${t.failed} failed, ${t.duplicates} duplicates, ${t.imagesPerSecond.toFixed(1)} img/s`,
+        );
+      }
+    } else if (event.type === 'embed') {
+      const inner = event.event;
+      if (inner.type === 'model-loaded')
+        printLine(
+          io,
+          `embed: model ${inner.model} ${inner.dtype} on ${inner.device} (${Math.round(inner.loadMs)} ms)`,
+        );
+      else if (inner.type === 'failure') printLine(io, `  failed: ${inner.file}: ${inner.reason}`);
+      else if (inner.type === 'batch' && (now() - lastBatch >= 1000 || inner.done === inner.total)) {
+        lastBatch = now();
+        printLine(
+          io,
+          `embed: ${inner.done}/${inner.total} (${inner.failed} failed), ${inner.averageImagesPerSecond.toFixed(1)} img/s, batch ${Math.round(inner.batchMs)} ms`,
+        );
+      }
+    }
+  };
+}
+
+export function printSummary(io: Io, report: RunReport): void {
+  const download = report.download;
+  if (download)
+    printLine(
+      io,
+      `downloaded ${download.kept} (${download.total} in ${download.outputDir}), failed ${download.failed}, duplicates ${download.duplicates}, ${formatBytes(download.bytes)}`,
+    );
+  for (const [reason, count] of Object.entries(download?.failedByReason ?? {}))
+    printLine(io, `  ${reason}: ${count}`);
+  if (download?.sourceError) printLine(io, `  the URL source stopped early: ${download.sourceError}`);
+  if (report.embed) {
+    printLine(io, `embedded ${report.embed.ok}, failed ${report.embed.failed}`);
+    for (const file of report.outputFiles) printLine(io, `  wrote ${file}`);
+  } else printLine(io, 'embedding did not run (stopped during the download); earlier outputs are untouched');
+  if (report.interrupted) printLine(io, 'interrupted: run the same command again to resume');
+  else printLine(io, `next: visual-cortex validate --dir ${report.embeddingsDir}`);
+}
+
+export type RunContext = CommandContext<Record<string, unknown>>;
+export type {RunSetup};

@@ -1,12 +1,107 @@
+import {openEmbeddingCache, resolveCachePath} from '../core/cache/embedding-cache.js';
 import {UserError} from '../core/errors.js';
+import {resolveModelsDir} from '../core/model/model-folder.js';
+import {INDEX_CHOICES, type IndexChoice} from '../core/search/searcher.js';
+import {buildServer} from '../server/app.js';
+import {openCollectionBackend} from '../server/collection-backend.js';
 import {defineCommand} from './command.js';
+import {printJson, printLine} from './output.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export const serveCommand = defineCommand({
   name: 'serve',
-  summary: 'serve',
-  usage: '\n  Usage\n    $ visual-cortex serve\n',
-  flags: {},
-  async run() {
-    throw new UserError("'serve' is not implemented yet");
+  summary: 'REST API and web UI over the embeddings',
+  usage: `
+  Usage
+    $ visual-cortex serve [--dir data/embeddings] [--model M] [--host 127.0.0.1] [--port 8787] [--token T]
+
+  Options
+    --dir DIR        the embeddings folder (default data/embeddings)
+    --model M        model for queries (default: the one in metadata.json)
+    --host HOST      address to bind (default 127.0.0.1); any other address needs --token
+    --port N         port (default 8787; 0 picks a free one)
+    --token T        require "Authorization: Bearer T" on the API (or $VISUAL_CORTEX_TOKEN)
+    --index I        auto | exact | hnsw (default auto)
+    --max-k N        largest k a client may ask for (default 100)
+    --no-cache       embed uploads without the embedding cache
+    --cache-file F   the embedding cache (default ~/.cache/visual-cortex/embeddings.sqlite)
+
+  Examples
+    $ visual-cortex serve
+    $ visual-cortex serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+`,
+  flags: {
+    dir: {type: 'string', default: 'data/embeddings'},
+    model: {type: 'string'},
+    host: {type: 'string', default: '127.0.0.1'},
+    port: {type: 'number', default: 8787},
+    token: {type: 'string'},
+    index: {type: 'string', default: 'auto'},
+    maxK: {type: 'number', default: 100},
+    cache: {type: 'boolean', default: true},
+    cacheFile: {type: 'string'},
+  },
+  async run({flags, io, signal, env}) {
+    const token = flags.token ?? env.VISUAL_CORTEX_TOKEN;
+    if (!LOOPBACK.has(flags.host) && !token) {
+      throw new UserError(
+        `binding to ${flags.host} would expose the API beyond this machine without a token`,
+        'add --token SECRET (clients send "Authorization: Bearer SECRET"), or keep the default --host 127.0.0.1',
+      );
+    }
+    if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65535) {
+      throw new UserError(
+        `--port must be a whole number from 0 to 65535, got ${flags.port}`,
+        'use --port 8787',
+      );
+    }
+    if (!INDEX_CHOICES.includes(flags.index as IndexChoice)) {
+      throw new UserError(`unknown --index '${flags.index}'`, `use one of ${INDEX_CHOICES.join(', ')}`);
+    }
+    const cache = flags.cache ? openEmbeddingCache(resolveCachePath(flags.cacheFile, env)) : undefined;
+    let backend: Awaited<ReturnType<typeof openCollectionBackend>>;
+    try {
+      backend = await openCollectionBackend({
+        dir: flags.dir,
+        modelsDir: resolveModelsDir(flags.modelsDir, env),
+        model: flags.model,
+        index: flags.index as IndexChoice,
+        cache,
+      });
+    } catch (error) {
+      cache?.close();
+      throw error;
+    }
+    const server = await buildServer({backend, token, maxK: flags.maxK});
+    try {
+      const address = await server
+        .listen({host: flags.host, port: flags.port})
+        .catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'EADDRINUSE')
+            throw new UserError(
+              `port ${flags.port} is already in use`,
+              'pick another with --port N (0 = any free port)',
+            );
+          throw error;
+        });
+      const stats = backend.stats();
+      if (flags.json) printJson(io, {url: address, ...stats, auth: Boolean(token)});
+      else {
+        printLine(
+          io,
+          `serving ${stats.count} images (${stats.model}, ${stats.dtype}, ${stats.dims}-d, ${stats.index} search)`,
+        );
+        printLine(io, `web UI and API at ${address}${token ? '  (bearer token required)' : ''}`);
+        printLine(io, 'press Ctrl+C to stop');
+      }
+      await new Promise<void>((resolveStop) => {
+        if (signal.aborted) resolveStop();
+        signal.addEventListener('abort', () => resolveStop(), {once: true});
+      });
+      return 0;
+    } finally {
+      await server.close();
+    }
   },
 });

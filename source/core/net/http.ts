@@ -20,6 +20,26 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   maxRedirects?: number;
+  /** Called for every redirect before it is followed, with the headers of the redirecting answer. */
+  onRedirect?: (redirect: HttpRedirect) => void;
+}
+
+export interface HttpRedirect {
+  status: number;
+  from: string;
+  to: string;
+  /** Lower-case header names of the redirecting answer (the Hub puts X-Linked-Etag here). */
+  headers: Record<string, string>;
+}
+
+/** Credentials never follow a redirect to another origin (the same rule as fetch and curl). */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function withoutCredentials(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (headers === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+  );
 }
 
 export interface HttpResponse {
@@ -65,6 +85,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   async function request(url: string, requestOptions: HttpRequest = {}): Promise<HttpResponse> {
     const maxRedirects = requestOptions.maxRedirects ?? 5;
     let current = checkUrl(url);
+    let requestHeaders = requestOptions.headers;
     for (let redirects = 0; ; redirects++) {
       let response: Awaited<ReturnType<Agent['request']>>;
       try {
@@ -72,7 +93,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           origin: current.origin,
           path: `${current.pathname}${current.search}`,
           method: requestOptions.method ?? 'GET',
-          headers: {'user-agent': 'visual-cortex', ...requestOptions.headers},
+          headers: {'user-agent': 'visual-cortex', ...requestHeaders},
           signal: requestOptions.signal,
         });
       } catch (error) {
@@ -84,7 +105,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         await response.body.dump().catch(() => undefined);
         if (redirects >= maxRedirects)
           throw new HttpError(`too many redirects (more than ${maxRedirects})`, 'redirect');
-        current = checkUrl(new URL(location, current).toString());
+        const next = checkUrl(new URL(location, current).toString());
+        requestOptions.onRedirect?.({
+          status: response.statusCode,
+          from: current.toString(),
+          to: next.toString(),
+          headers,
+        });
+        if (next.origin !== current.origin) requestHeaders = withoutCredentials(requestHeaders);
+        current = next;
         continue;
       }
       const body = response.body;

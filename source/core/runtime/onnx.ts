@@ -58,6 +58,18 @@ export interface TensorInfo {
 export interface SessionOptions {
   device?: Device;
   intraOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin waiting for work (onnxruntime's default: true). Spinning burns the cores
+   * that decoding on other threads needs; turn it off when inference overlaps other CPU work.
+   */
+  allowSpinning?: boolean;
+  /** onnxruntime's CPU memory arena (default true): faster reuse, but it keeps its high-water mark resident. */
+  memoryArena?: boolean;
+  /**
+   * Pre-packing weights for the CPU GEMM kernels (default true): a packed copy of every weight, kept in
+   * anonymous memory. Off, weights stay in the memory-mapped external data file.
+   */
+  prepacking?: boolean;
 }
 
 export interface Feed {
@@ -84,6 +96,8 @@ export async function openSession(modelPath: string, options: SessionOptions = {
       executionMode: 'sequential',
       intraOpNumThreads: options.intraOpThreads ?? 0,
       interOpNumThreads: 1,
+      ...(options.memoryArena === false ? {enableCpuMemArena: false} : {}),
+      ...sessionConfigEntries(options),
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -118,6 +132,15 @@ export async function openSession(modelPath: string, options: SessionOptions = {
     },
     release: () => session.release(),
   };
+}
+
+/** onnxruntime's session config entries (onnxruntime_session_options_config_keys.h) for the tuning options. */
+function sessionConfigEntries(options: SessionOptions): {extra?: Record<string, unknown>} {
+  const session: Record<string, unknown> = {};
+  if (options.allowSpinning !== undefined)
+    session.intra_op = {allow_spinning: options.allowSpinning ? '1' : '0'};
+  if (options.prepacking === false) session.disable_prepacking = '1';
+  return Object.keys(session).length > 0 ? {extra: {session}} : {};
 }
 
 export function onnxRuntimeVersion(): string {

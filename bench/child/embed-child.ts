@@ -1,0 +1,101 @@
+/**
+ * Contender 2: `embed` end to end (walk, read, hash, decode, preprocess, infer, write the outputs) through the
+ * engine the CLI calls, in its own process so the peak RSS is its own. Also returns where the time went.
+ */
+import {mkdir, rm, symlink} from 'node:fs/promises';
+import {basename, join} from 'node:path';
+import {type EmbedEvent, embedImages} from '../../source/core/embed/embed-images.js';
+import {childMain, peakRssMb} from '../child-process.js';
+
+export interface EmbedChildInput {
+  modelDir: string;
+  dtype: 'fp32' | 'q8';
+  /** Either a list of images (linked into a fresh input folder) or a folder to embed as it is. */
+  images?: string[];
+  inputDir?: string;
+  batchSize: number;
+  threads: number;
+  outputDir: string;
+  /** Experiments only (the contender runs without): libvips' operation cache and thread count. */
+  tweaks?: {sharpCache?: boolean; sharpConcurrency?: number; preprocessWorkers?: number};
+}
+
+export interface EmbedProfile {
+  /** Sum of the worker's session.run times: the model busy. */
+  inferenceSeconds: number;
+  /** Main-thread time spent reading, hashing, decoding and preprocessing (overlaps inference). */
+  preprocessSeconds: number;
+  /** Time from the model being loaded to the end minus inference: the model waiting (queueing, writing). */
+  modelIdleSeconds: number;
+  writeSeconds: number;
+  batches: number;
+}
+
+export interface EmbedChildResult {
+  images: number;
+  failed: number;
+  seconds: number;
+  imagesPerSecond: number;
+  loadMs: number;
+  peakRssMb: number;
+  /** Largest RSS seen in the engine's own memory events. */
+  sampledRssMb: number;
+  profile: EmbedProfile;
+}
+
+await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
+  if (input.tweaks) {
+    const {default: sharp} = await import('sharp');
+    if (input.tweaks.sharpCache === false) sharp.cache(false);
+    if (input.tweaks.sharpConcurrency !== undefined) sharp.concurrency(input.tweaks.sharpConcurrency);
+  }
+  const inputDir = input.inputDir ?? join(input.outputDir, 'input');
+  if (!input.inputDir) {
+    await rm(inputDir, {recursive: true, force: true});
+    await mkdir(inputDir, {recursive: true});
+    await Promise.all(
+      (input.images ?? []).map((path, index) =>
+        symlink(path, join(inputDir, `${String(index).padStart(5, '0')}-${basename(path)}`)),
+      ),
+    );
+  }
+  let loadedAt = 0;
+  let batches = 0;
+  let sampledRss = 0;
+  const report = await embedImages({
+    inputDir,
+    outputDir: join(input.outputDir, 'out'),
+    model: input.modelDir,
+    modelsDir: input.modelDir,
+    dtype: input.dtype,
+    device: 'cpu',
+    batchSize: input.batchSize,
+    threads: input.threads,
+    ...(input.tweaks?.preprocessWorkers !== undefined
+      ? {preprocessWorkers: input.tweaks.preprocessWorkers}
+      : {}),
+    onEvent(event: EmbedEvent) {
+      if (event.type === 'model-loaded') loadedAt = performance.now();
+      if (event.type === 'batch') batches++;
+      if (event.type === 'memory') sampledRss = Math.max(sampledRss, event.rss);
+    },
+  });
+  const seconds = (performance.now() - loadedAt) / 1000;
+  const {counts, timings_seconds: timings} = report.metadata;
+  return {
+    images: counts.ok,
+    failed: counts.failed,
+    seconds,
+    imagesPerSecond: counts.ok / seconds,
+    loadMs: timings.load * 1000,
+    peakRssMb: peakRssMb(),
+    sampledRssMb: sampledRss / 2 ** 20,
+    profile: {
+      inferenceSeconds: timings.inference,
+      preprocessSeconds: timings.preprocess,
+      modelIdleSeconds: seconds - timings.inference,
+      writeSeconds: timings.write,
+      batches,
+    },
+  };
+});

@@ -1,0 +1,90 @@
+/**
+ * Experiment, not a contender: the smallest decode-ahead pipeline (inference on a worker thread, batch k+1
+ * preprocessed on the main thread with our preprocessImageInto while batch k runs), with the knobs that decide
+ * how well the two overlap on few cores: ORT spinning, libvips threads, batch size, memory options.
+ */
+import {readFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {Worker} from 'node:worker_threads';
+import sharp from 'sharp';
+import type {SessionOptions} from '../../source/core/runtime/onnx.js';
+import {childMain, peakRssMb} from '../child-process.js';
+import {PIXELS_PER_IMAGE} from '../fidelity.js';
+
+export interface OverlapInput {
+  modelDir: string;
+  graph: string;
+  images: string[];
+  batchSize: number;
+  session: SessionOptions;
+  sharpConcurrency: number;
+  sharpCache: boolean;
+}
+
+export interface OverlapResult {
+  images: number;
+  imagesPerSecond: number;
+  inferenceSeconds: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+interface PreprocessModule {
+  parsePreprocessorConfig(json: unknown): unknown;
+  preprocessImageInto(
+    data: Uint8Array | string,
+    config: unknown,
+    target: Float32Array,
+    offset: number,
+  ): Promise<unknown>;
+}
+
+function startWorker(modelPath: string, session: SessionOptions): Worker {
+  const url = new URL('./overlap-worker.ts', import.meta.url);
+  const bootstrap = `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(bootstrap, {eval: true, workerData: {modelPath, session}});
+}
+
+await childMain<OverlapInput, OverlapResult>(async (input) => {
+  sharp.concurrency(input.sharpConcurrency);
+  if (!input.sharpCache) sharp.cache(false);
+  const modulePath = '../../source/core/image/clip-preprocess.js';
+  const preprocess = (await import(modulePath)) as PreprocessModule;
+  const config = preprocess.parsePreprocessorConfig(
+    JSON.parse(await readFile(join(input.modelDir, 'preprocessor_config.json'), 'utf8')),
+  );
+  const worker = startWorker(join(input.modelDir, 'onnx', input.graph), input.session);
+  await new Promise((resolve) => worker.once('message', resolve));
+  const prepare = async (start: number) => {
+    const paths = input.images.slice(start, start + input.batchSize);
+    const tensor = new Float32Array(paths.length * PIXELS_PER_IMAGE);
+    for (const [index, path] of paths.entries()) {
+      await preprocess.preprocessImageInto(await readFile(path), config, tensor, index * PIXELS_PER_IMAGE);
+    }
+    return {data: tensor, count: paths.length};
+  };
+  const infer = (batch: {data: Float32Array; count: number}) =>
+    new Promise<number>((resolve) => {
+      worker.once('message', (message: {ms: number}) => resolve(message.ms));
+      worker.postMessage(batch, [batch.data.buffer as ArrayBuffer]);
+    });
+  const started = performance.now();
+  let inferenceMs = 0;
+  let next = prepare(0);
+  for (let start = 0; start < input.images.length; start += input.batchSize) {
+    const ready = await next;
+    const running = infer(ready);
+    if (start + input.batchSize < input.images.length) next = prepare(start + input.batchSize);
+    inferenceMs += await running;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  worker.postMessage(null);
+  await new Promise((resolve) => worker.once('exit', resolve));
+  return {
+    images: input.images.length,
+    imagesPerSecond: input.images.length / seconds,
+    inferenceSeconds: inferenceMs / 1000,
+    seconds,
+    peakRssMb: peakRssMb(),
+  };
+});

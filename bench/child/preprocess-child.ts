@@ -1,0 +1,76 @@
+/**
+ * Where preprocessing time goes, per image and per image size: read + hash, JPEG decode alone, and our whole
+ * preprocessImageInto (decode, resize, crop, normalise), one image at a time with one libvips thread, in both
+ * wall and CPU milliseconds. On a 2-core machine every CPU millisecond spent here is taken from inference.
+ */
+import {createHash} from 'node:crypto';
+import {readFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import sharp from 'sharp';
+import {childMain} from '../child-process.js';
+import {PIXELS_PER_IMAGE} from '../fidelity.js';
+
+export interface PreprocessChildInput {
+  modelDir: string;
+  sets: {name: string; images: string[]}[];
+  /** Images measured per set (the first ones). */
+  limit?: number;
+}
+
+export interface StageCost {
+  wallMs: number;
+  cpuMs: number;
+}
+
+export interface PreprocessChildResult {
+  /** Per set: milliseconds per image. */
+  sets: Record<string, {images: number; readAndHash: StageCost; decode: StageCost; preprocess: StageCost}>;
+}
+
+interface PreprocessModule {
+  parsePreprocessorConfig(json: unknown): unknown;
+  preprocessImageInto(
+    data: Uint8Array | string,
+    config: unknown,
+    target: Float32Array,
+    offset: number,
+  ): Promise<unknown>;
+}
+
+async function cost(count: number, work: (index: number) => Promise<unknown>): Promise<StageCost> {
+  await work(0); // warm caches and lazy initialisation
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let index = 0; index < count; index++) await work(index);
+  const used = process.cpuUsage(cpu);
+  return {wallMs: (performance.now() - started) / count, cpuMs: (used.user + used.system) / 1000 / count};
+}
+
+await childMain<PreprocessChildInput, PreprocessChildResult>(async (input) => {
+  sharp.concurrency(1);
+  const modulePath = '../../source/core/image/clip-preprocess.js';
+  const preprocess = (await import(modulePath)) as PreprocessModule;
+  const config = preprocess.parsePreprocessorConfig(
+    JSON.parse(await readFile(join(input.modelDir, 'preprocessor_config.json'), 'utf8')),
+  );
+  const target = new Float32Array(PIXELS_PER_IMAGE);
+  const sets: PreprocessChildResult['sets'] = {};
+  for (const set of input.sets) {
+    const images = set.images.slice(0, input.limit ?? 16);
+    const bytes = await Promise.all(images.map((path) => readFile(path)));
+    const at = (index: number) => bytes[index % bytes.length]!;
+    sets[set.name] = {
+      images: images.length,
+      readAndHash: await cost(images.length, async (index) =>
+        createHash('sha256')
+          .update(await readFile(images[index % images.length]!))
+          .digest(),
+      ),
+      decode: await cost(images.length, (index) => sharp(at(index)).raw().toBuffer()),
+      preprocess: await cost(images.length, (index) =>
+        preprocess.preprocessImageInto(at(index), config, target, 0),
+      ),
+    };
+  }
+  return {sets};
+});

@@ -1,0 +1,115 @@
+/**
+ * Contender 2 as shipped: the built CLI (`node dist/source/cli.js embed ... --json --no-cache`) in its own
+ * process, with no transpiler loaded (tsx alone adds ~40 MB per thread). Peak RSS comes from a preloaded probe.
+ */
+import {spawn} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {mkdir, readFile, rm, symlink} from 'node:fs/promises';
+import {basename, join, resolve} from 'node:path';
+import type {EmbedChildResult} from './child/embed-child.js';
+
+const ROOT = resolve(new URL('..', import.meta.url).pathname);
+export const CLI_PATH = join(ROOT, 'dist/source/cli.js');
+const RSS_PROBE = new URL('./child/rss-probe.mjs', import.meta.url).href;
+
+export function cliAvailable(): boolean {
+  return existsSync(CLI_PATH);
+}
+
+interface CliMetadata {
+  counts: {ok: number; failed: number};
+  timings_seconds: {load: number; preprocess: number; inference: number; write: number; total: number};
+  images_per_second: number;
+}
+
+export async function linkInputFolder(dir: string, images: readonly string[]): Promise<string> {
+  await rm(dir, {recursive: true, force: true});
+  await mkdir(dir, {recursive: true});
+  await Promise.all(
+    images.map((path, index) =>
+      symlink(path, join(dir, `${String(index).padStart(5, '0')}-${basename(path)}`)),
+    ),
+  );
+  return dir;
+}
+
+export async function runEmbedCli(input: {
+  modelDir: string;
+  dtype: 'fp32' | 'q8';
+  inputDir: string;
+  outputDir: string;
+  batchSize: number;
+  threads: number;
+  timeoutMs: number;
+}): Promise<EmbedChildResult & {wallSeconds: number}> {
+  await mkdir(input.outputDir, {recursive: true});
+  const rssFile = join(input.outputDir, 'peak-rss-kib');
+  const args = [
+    '--import',
+    RSS_PROBE,
+    CLI_PATH,
+    'embed',
+    '--input',
+    input.inputDir,
+    '--output',
+    join(input.outputDir, 'out'),
+    '--model',
+    input.modelDir,
+    '--dtype',
+    input.dtype,
+    '--batch-size',
+    String(input.batchSize),
+    '--threads',
+    String(input.threads),
+    '--no-cache',
+    '--json',
+  ];
+  const started = performance.now();
+  const {code, stdout, stderr} = await new Promise<{code: number | null; stdout: string; stderr: string}>(
+    (resolvePromise, reject) => {
+      const child = spawn(process.execPath, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {...process.env, BENCH_RSS_FILE: rssFile},
+      });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        out += text;
+      });
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        err += text;
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), input.timeoutMs);
+      child.on('error', reject);
+      child.on('close', (exitCode) => {
+        clearTimeout(timer);
+        resolvePromise({code: exitCode, stdout: out, stderr: err});
+      });
+    },
+  );
+  const wallSeconds = (performance.now() - started) / 1000;
+  if (code !== 0)
+    throw new Error(`embed exited with ${code}: ${stderr.trim().split('\n').slice(-5).join('\n')}`);
+  const metadata = JSON.parse(stdout) as CliMetadata;
+  const timings = metadata.timings_seconds;
+  const peakKib = Number(await readFile(rssFile, 'utf8'));
+  // Steady throughput, as for the other contenders: everything after the model is loaded, writing included.
+  const seconds = timings.total - timings.load;
+  return {
+    images: metadata.counts.ok,
+    failed: metadata.counts.failed,
+    seconds,
+    imagesPerSecond: metadata.counts.ok / seconds,
+    loadMs: timings.load * 1000,
+    peakRssMb: peakKib / 1024,
+    sampledRssMb: 0,
+    profile: {
+      inferenceSeconds: timings.inference,
+      preprocessSeconds: timings.preprocess,
+      modelIdleSeconds: seconds - timings.inference,
+      writeSeconds: timings.write,
+      batches: Math.ceil(metadata.counts.ok / input.batchSize),
+    },
+    wallSeconds,
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * The output folder as a store of kept images: an append-only index (JSON lines, fsynced) beside the files,
+ * SHA-256 de-duplication, atomic writes, and recovery at open (stale temp files removed, a torn last index line
+ * dropped, index lines whose file is gone dropped, images without an index line adopted).
+ */
+import {createHash} from 'node:crypto';
+import {type FileHandle, mkdir, open, readdir, readFile, rm, stat} from 'node:fs/promises';
+import {extname, join} from 'node:path';
+import {UserError} from '../errors.js';
+import {writeFileAtomic} from '../fs/atomic-write.js';
+import {probeImage} from '../image/sharp-image.js';
+import {IMAGE_EXTENSIONS, sniffImageType} from './sniff.js';
+
+export const DOWNLOAD_INDEX_FILE = '.download-index.jsonl';
+
+export interface IndexEntry {
+  name: string;
+  sha256: string;
+  /** null for images adopted from the folder without a known origin. */
+  url: string | null;
+  provider: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** ISO 8601 time the image was saved. */
+  time: string;
+}
+
+/** writeFileAtomic's temp files for our image names: left behind only by a crash. */
+const STALE_TEMP = /^\.tmp-img_\d+\.[a-z]+-\d+-[0-9a-f]{8}$/;
+const IMAGE_NAME = /^img_(\d+)\.[a-z]+$/;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function imageFileName(number: number, extension: string): string {
+  return `img_${String(number).padStart(6, '0')}.${extension}`;
+}
+
+export class ImageStore {
+  private readonly byHash = new Map<string, string>();
+  private readonly urls = new Set<string>();
+  private nextNumber = 1;
+  private appendChain: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly directory: string,
+    private readonly handle: FileHandle,
+    readonly entries: IndexEntry[],
+    readonly cleanedTempFiles: number,
+    readonly recoveredFiles: number,
+  ) {
+    for (const entry of entries) this.remember(entry);
+  }
+
+  static async open(directory: string, pixelLimit: number): Promise<ImageStore> {
+    await mkdir(directory, {recursive: true}).catch((error: NodeJS.ErrnoException) => {
+      throw new UserError(
+        `cannot create the output folder ${directory} (${error.code ?? error.message})`,
+        'pass a writable --output-dir',
+      );
+    });
+    const names = await readdir(directory);
+    let cleaned = 0;
+    for (const name of names) {
+      if (STALE_TEMP.test(name)) {
+        await rm(join(directory, name), {force: true});
+        cleaned++;
+      }
+    }
+    const indexPath = join(directory, DOWNLOAD_INDEX_FILE);
+    const {entries, needsRewrite} = await loadIndex(directory, indexPath);
+    if (needsRewrite) {
+      await writeFileAtomic(indexPath, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    }
+    const indexed = new Set(entries.map((entry) => entry.name));
+    const hashes = new Set(entries.map((entry) => entry.sha256));
+    const adopted: IndexEntry[] = [];
+    for (const name of names.sort()) {
+      if (
+        indexed.has(name) ||
+        name.startsWith('.') ||
+        !IMAGE_EXTENSIONS.has(extname(name).slice(1).toLowerCase())
+      ) {
+        continue;
+      }
+      const entry = await adoptFile(directory, name, pixelLimit);
+      if (entry && !hashes.has(entry.sha256)) {
+        hashes.add(entry.sha256);
+        adopted.push(entry);
+      }
+    }
+    const handle = await open(indexPath, 'a');
+    const store = new ImageStore(directory, handle, [...entries, ...adopted], cleaned, adopted.length);
+    if (adopted.length > 0) await store.append(adopted);
+    for (const name of names) {
+      const number = IMAGE_NAME.exec(name)?.[1];
+      if (number !== undefined) store.nextNumber = Math.max(store.nextNumber, Number(number) + 1);
+    }
+    return store;
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  get knownUrls(): ReadonlySet<string> {
+    return this.urls;
+  }
+
+  /** The kept file with these bytes, if any. */
+  duplicateOf(sha256: string): string | undefined {
+    return this.byHash.get(sha256);
+  }
+
+  /**
+   * Saves the bytes under the next free name and records them. The hash is claimed before the first await, so
+   * two workers that received the same image at once cannot both keep it.
+   */
+  async keep(
+    bytes: Uint8Array,
+    details: Omit<IndexEntry, 'name' | 'time' | 'bytes'> & {extension: string},
+  ): Promise<IndexEntry> {
+    const {extension, ...rest} = details;
+    const name = imageFileName(this.nextNumber++, extension);
+    this.byHash.set(details.sha256, name);
+    const entry: IndexEntry = {name, ...rest, bytes: bytes.length, time: new Date().toISOString()};
+    try {
+      await writeFileAtomic(join(this.directory, name), bytes);
+    } catch (error) {
+      this.byHash.delete(details.sha256);
+      throw error;
+    }
+    this.entries.push(entry);
+    this.remember(entry);
+    await this.append([entry]);
+    return entry;
+  }
+
+  async close(): Promise<void> {
+    await this.appendChain.catch(() => undefined);
+    await this.handle.close();
+  }
+
+  private remember(entry: IndexEntry): void {
+    this.byHash.set(entry.sha256, entry.name);
+    if (entry.url !== null) this.urls.add(entry.url);
+  }
+
+  /** Appends are chained so lines never interleave; each is fsynced before the keep counts as done. */
+  private append(entries: IndexEntry[]): Promise<void> {
+    const text = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+    const next = this.appendChain.then(async () => {
+      await this.handle.appendFile(text);
+      await this.handle.sync();
+    });
+    this.appendChain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+async function loadIndex(
+  directory: string,
+  indexPath: string,
+): Promise<{entries: IndexEntry[]; needsRewrite: boolean}> {
+  const text = await readFile(indexPath, 'utf8').catch(() => '');
+  const lines = text.split('\n');
+  // A crash mid-append leaves a last line without its newline: that line is not trusted.
+  let needsRewrite = lines.pop() !== '';
+  const entries: IndexEntry[] = [];
+  const seen = new Set<string>();
+  for (const line of lines) {
+    const entry = parseEntry(line);
+    const size = entry
+      ? await stat(join(directory, entry.name)).then(
+          (info) => info.size,
+          () => -1,
+        )
+      : -1;
+    if (!entry || size !== entry.bytes || seen.has(entry.name)) {
+      needsRewrite = true;
+      continue;
+    }
+    seen.add(entry.name);
+    entries.push(entry);
+  }
+  return {entries, needsRewrite};
+}
+
+function parseEntry(line: string): IndexEntry | null {
+  try {
+    const value = JSON.parse(line) as Partial<IndexEntry>;
+    if (
+      typeof value.name !== 'string' ||
+      typeof value.sha256 !== 'string' ||
+      typeof value.bytes !== 'number'
+    ) {
+      return null;
+    }
+    if (value.name.includes('/') || value.name.includes('\\') || value.name.startsWith('.')) return null;
+    return value as IndexEntry;
+  } catch {
+    return null;
+  }
+}
+
+/** An image found in the folder without an index line (saved just before a crash, or put there by hand). */
+async function adoptFile(directory: string, name: string, pixelLimit: number): Promise<IndexEntry | null> {
+  try {
+    const bytes = await readFile(join(directory, name));
+    if (sniffImageType(bytes) === null) return null;
+    const probe = await probeImage(bytes, pixelLimit);
+    return {
+      name,
+      sha256: sha256Hex(bytes),
+      url: null,
+      provider: 'existing',
+      width: probe.width,
+      height: probe.height,
+      bytes: bytes.length,
+      time: new Date().toISOString(),
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The embed pipeline: a folder of images in, image_embeddings.npy + image_filenames.npy + metadata.json out.
+ * Each file is read once, hashed, looked up in the cache (if any); misses are preprocessed and embedded in
+ * batches. While the worker thread runs batch k, the main thread reads and decodes batch k+1 (one batch ahead, no
+ * more: memory stays bounded by two batches of files and tensors).
+ */
+import {resolve} from 'node:path';
+import {UserError} from '../errors.js';
+import type {Dtype} from '../model/model-folder.js';
+import type {SessionTuning} from '../runtime/inference-client.js';
+import type {Device} from '../runtime/onnx.js';
+import type {CacheKey, EmbeddingCachePort} from './cache-port.js';
+import {createEmbedder, type Embedder, type EmbedResult} from './embedder.js';
+import {walkImageFiles} from './file-walk.js';
+import {describeRun, type EmbedMetadata, peakRssBytes, roundSeconds} from './metadata.js';
+import {type OutputPaths, writeEmbeddingOutputs} from './outputs.js';
+import {batchPreparer, type ReadyBatch} from './read-batch.js';
+
+export interface EmbedOptions {
+  inputDir: string;
+  outputDir: string;
+  model: string;
+  modelsDir: string;
+  dtype: Dtype;
+  device: Device;
+  batchSize?: number;
+  threads?: number;
+  cache?: EmbeddingCachePort;
+  /** An embedder that is already open (the dashboard keeps one); it is not closed here. */
+  embedder?: Embedder;
+  /**
+   * Prepare batch k+1 while batch k is in inference (default true). Off, preparation and inference alternate
+   * and each gets every core (for measurements; see the performance notes in README).
+   */
+  readAhead?: boolean;
+  /** Preprocessing worker threads, passed to the embedder (0: on this thread). */
+  preprocessWorkers?: number;
+  /** onnxruntime session tuning, passed to the embedder (see SessionTuning). */
+  tuning?: SessionTuning;
+  /** Monotonic milliseconds, and wall-clock time for started_at/finished_at; injectable for tests. */
+  clock?: () => number;
+  now?: () => Date;
+}
+
+export interface EmbedReport {
+  outputDir: string;
+  paths: OutputPaths;
+  metadata: EmbedMetadata;
+}
+
+export type EmbedEvent =
+  | {type: 'scanned'; total: number; skipped: number}
+  | {type: 'model-loading'; model: string; dtype: Dtype; device: Device}
+  | {
+      type: 'model-loaded';
+      model: string;
+      dtype: Dtype;
+      device: Device;
+      dims: number;
+      file: string;
+      loadMs: number;
+    }
+  | {
+      type: 'batch';
+      done: number;
+      total: number;
+      ok: number;
+      failed: number;
+      cacheHits: number;
+      batchSize: number;
+      batchMs: number;
+      imagesPerSecond: number;
+      averageImagesPerSecond: number;
+    }
+  | {type: 'failure'; file: string; reason: string}
+  | {type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number}
+  | {type: 'writing'}
+  | {type: 'done'; report: EmbedReport};
+
+export async function embedImages(
+  options: EmbedOptions & {signal?: AbortSignal; onEvent?: (event: EmbedEvent) => void},
+): Promise<EmbedReport> {
+  const clock = options.clock ?? (() => performance.now());
+  const now = options.now ?? (() => new Date());
+  const emit = options.onEvent ?? (() => {});
+  const signal = options.signal;
+  const startedAt = now();
+  const t0 = clock();
+  const inputDir = resolve(options.inputDir);
+  const outputDir = resolve(options.outputDir);
+
+  const walk = await walkImageFiles(inputDir);
+  emit({type: 'scanned', total: walk.files.length, skipped: walk.skipped.length});
+  if (walk.files.length === 0) {
+    throw new UserError(
+      `no images found in ${inputDir}${walk.skipped.length ? ` (${walk.skipped.length} non-image files skipped)` : ''}`,
+      "put images there, or fetch some with 'visual-cortex download'",
+    );
+  }
+
+  const ownEmbedder = options.embedder === undefined;
+  if (ownEmbedder)
+    emit({type: 'model-loading', model: options.model, dtype: options.dtype, device: options.device});
+  const embedder =
+    options.embedder ??
+    (await createEmbedder({
+      model: options.model,
+      modelsDir: options.modelsDir,
+      dtype: options.dtype,
+      device: options.device,
+      batchSize: options.batchSize,
+      threads: options.threads,
+      preprocessWorkers: options.preprocessWorkers,
+      // Idle inference threads spin by default; while the next batch decodes beside them that spinning takes
+      // the cores decoding needs, so it is off whenever batches overlap.
+      tuning: {allowSpinning: options.readAhead === false, ...options.tuning},
+    }));
+  const loadMs = clock() - t0;
+  const rows: Float32Array[] = [];
+  const filenames: string[] = [];
+  const failures: {file: string; reason: string}[] = [];
+  let cacheHits = 0;
+  let preprocessMs = 0;
+  let inferenceMs = 0;
+  let interrupted = false;
+  let embedMs = 0;
+  try {
+    emit({
+      type: 'model-loaded',
+      model: embedder.modelName,
+      dtype: embedder.dtype,
+      device: embedder.device,
+      dims: embedder.dims,
+      file: embedder.modelFile,
+      loadMs,
+    });
+    const cache = options.cache;
+    const prepareBatch = await batchPreparer(embedder, cache, clock);
+
+    const batchSize = embedder.batchSize;
+    const total = walk.files.length;
+    const embedStart = clock();
+    let lastBatchEnd = embedStart;
+    let done = 0;
+    let next: Promise<ReadyBatch> | undefined = prepareBatch(walk.files.slice(0, batchSize));
+    for (let start = 0; next !== undefined; start += batchSize) {
+      const ready: ReadyBatch = await next;
+      next = undefined;
+      if (signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const following = start + batchSize;
+      const inference = embedder.infer(ready.prepared);
+      if (options.readAhead === false) await inference;
+      if (following < total) {
+        next = prepareBatch(walk.files.slice(following, following + batchSize));
+        next.catch(() => {}); // awaited on the next turn; this only prevents an unhandled-rejection report
+      }
+      const inferred = await inference;
+      preprocessMs += ready.ms;
+      inferenceMs += inferred.inferenceMs;
+      const byId = new Map<string, EmbedResult>(inferred.results.map((result) => [result.id, result]));
+      const fresh: {key: CacheKey; vector: Float32Array}[] = [];
+      ready.files.forEach((file, index) => {
+        const known = ready.known[index];
+        let outcome: {vector: Float32Array} | {reason: string};
+        if (known instanceof Float32Array) {
+          outcome = {vector: known};
+          cacheHits++;
+        } else if (known) {
+          outcome = known;
+        } else {
+          const result = byId.get(file.relative);
+          outcome = result?.ok ? {vector: result.vector} : {reason: result?.reason ?? 'not embedded'};
+          const key = ready.keys[index];
+          if (result?.ok && key) fresh.push({key, vector: result.vector});
+        }
+        if ('vector' in outcome) {
+          rows.push(outcome.vector);
+          filenames.push(file.relative);
+        } else {
+          failures.push({file: file.relative, reason: outcome.reason});
+          emit({type: 'failure', file: file.relative, reason: outcome.reason});
+        }
+      });
+      if (cache && fresh.length > 0) cache.putMany(fresh);
+      done += ready.files.length;
+      const batchEnd = clock();
+      const batchMs = batchEnd - lastBatchEnd;
+      lastBatchEnd = batchEnd;
+      const elapsed = batchEnd - embedStart;
+      emit({
+        type: 'batch',
+        done,
+        total,
+        ok: rows.length,
+        failed: failures.length,
+        cacheHits,
+        batchSize: ready.files.length,
+        batchMs,
+        imagesPerSecond: batchMs > 0 ? (ready.files.length * 1000) / batchMs : 0,
+        averageImagesPerSecond: elapsed > 0 ? (done * 1000) / elapsed : 0,
+      });
+      const memory = process.memoryUsage();
+      emit({
+        type: 'memory',
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        external: memory.external,
+        arrayBuffers: memory.arrayBuffers,
+      });
+    }
+    // Never leave a read-ahead running behind us (it holds files and decoders).
+    if (next) await (next as Promise<ReadyBatch>).catch(() => undefined);
+    embedMs = clock() - embedStart;
+  } finally {
+    if (ownEmbedder) await embedder.close();
+  }
+
+  if (rows.length === 0) {
+    if (interrupted) throw new UserError('interrupted before any image was embedded; nothing was written');
+    const first = failures[0];
+    throw new UserError(
+      `none of the ${failures.length} files in ${inputDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
+      'check that the folder holds images (JPEG, PNG, WebP, GIF, TIFF, AVIF)',
+    );
+  }
+
+  emit({type: 'writing'});
+  const dims = embedder.dims;
+  const vectors = new Float32Array(rows.length * dims);
+  for (const [index, row] of rows.entries()) vectors.set(row, index * dims);
+  const writeStart = clock();
+  const base = describeRun({
+    embedder,
+    inputDir,
+    counts: {
+      inputs: walk.files.length,
+      ok: rows.length,
+      failed: failures.length,
+      cache_hits: cacheHits,
+      skipped: walk.skipped.length,
+    },
+    failures,
+    ms: {load: loadMs, preprocess: preprocessMs, inference: inferenceMs, embed: embedMs},
+    startedAt,
+    interrupted,
+  });
+  const written = await writeEmbeddingOutputs(
+    outputDir,
+    {vectors, count: rows.length, dims, filenames},
+    () => ({
+      ...base,
+      timings_seconds: {
+        ...base.timings_seconds,
+        write: roundSeconds(clock() - writeStart),
+        total: roundSeconds(clock() - t0),
+      },
+      peak_rss_bytes: peakRssBytes(),
+      finished_at: now().toISOString(),
+    }),
+  );
+  const report: EmbedReport = {outputDir, paths: written.paths, metadata: written.metadata};
+  emit({type: 'done', report});
+  return report;
+}

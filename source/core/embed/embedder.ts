@@ -1,0 +1,257 @@
+/**
+ * A reusable image embedder: one model folder, one inference worker (one long-lived session), preprocessing on
+ * the calling thread. The embed pipeline, validation spot-checks, `search --image` and the REST API share it.
+ */
+
+import {availableParallelism} from 'node:os';
+import {describeError, UserError} from '../errors.js';
+import {
+  PREPROCESS_VERSION,
+  type PreprocessConfig,
+  preprocessImageInto,
+  tensorLength,
+} from '../image/clip-preprocess.js';
+import {type Dtype, type ModelFolder, modelFileFor, openModelFolder} from '../model/model-folder.js';
+import {type InferenceClient, openInferenceWorker, type SessionTuning} from '../runtime/inference-client.js';
+import {assertDeviceAvailable, DEVICES, type Device, type TensorInfo} from '../runtime/onnx.js';
+import {mapWithConcurrency} from './concurrency.js';
+import {createPreprocessPool} from './preprocess-pool.js';
+
+export type EmbedResult =
+  | {id: string; ok: true; vector: Float32Array}
+  | {id: string; ok: false; reason: string};
+
+export interface EmbedInput {
+  id: string;
+  data: Uint8Array | string;
+}
+
+/** A batch whose pixels are ready for the model: the tensor holds only the items that decoded. */
+export interface PreparedBatch {
+  /** Every input in order; `ok: false` ones failed preprocessing. */
+  items: ({id: string; ok: true} | {id: string; ok: false; reason: string})[];
+  tensor: Float32Array;
+  count: number;
+  preprocessMs: number;
+}
+
+export interface Embedder {
+  dims: number;
+  modelName: string;
+  dtype: Dtype;
+  device: Device;
+  /** Absolute model folder, and the graph file inside it (e.g. onnx/vision_model.onnx). */
+  modelDir: string;
+  modelFile: string;
+  preprocessVersion: string;
+  intraOpThreads: number;
+  batchSize: number;
+  loadMs: number;
+  embedFiles(inputs: EmbedInput[], signal?: AbortSignal): Promise<EmbedResult[]>;
+  /** Decodes and preprocesses inputs into one tensor (failures are data, not exceptions). */
+  prepare(inputs: EmbedInput[]): Promise<PreparedBatch>;
+  /** Runs a prepared batch through the model; vectors are L2-normalised. */
+  infer(batch: PreparedBatch): Promise<{results: EmbedResult[]; inferenceMs: number}>;
+  close(): Promise<void>;
+}
+
+export interface EmbedderOptions {
+  model: string;
+  modelsDir: string;
+  dtype: Dtype;
+  device: Device;
+  batchSize?: number;
+  /** Intra-op threads for inference; default: the cores available to this process. */
+  threads?: number;
+  /**
+   * Preprocessing worker threads (default: as many as inference threads, at most 8). 0 preprocesses on the calling
+   * thread, which then stalls for the reference resampler's work (tens to hundreds of ms per large image).
+   */
+  preprocessWorkers?: number;
+  /** onnxruntime session tuning (spinning, arena, pre-packing); defaults are onnxruntime's. */
+  tuning?: SessionTuning;
+}
+
+export const DEFAULT_BATCH_SIZE = 32;
+
+export function parseDevice(value: string): Device {
+  if ((DEVICES as readonly string[]).includes(value)) return value as Device;
+  throw new UserError(
+    `unknown device '${value}'`,
+    `use --device ${DEVICES.join(' | ')} (cpu works everywhere)`,
+  );
+}
+
+function pickTensor(tensors: TensorInfo[], preferred: string, what: string): TensorInfo {
+  const chosen = tensors.find((tensor) => tensor.name === preferred) ?? tensors[0];
+  if (!chosen) throw new UserError(`the vision model has no ${what}`, 're-pull the model');
+  return chosen;
+}
+
+export function l2Normalise(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  const norm = Math.sqrt(sum);
+  if (norm > 0)
+    for (let index = 0; index < vector.length; index++) vector[index] = (vector[index] ?? 0) / norm;
+  return vector;
+}
+
+export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
+  const started = performance.now();
+  const device = options.device;
+  assertDeviceAvailable(device);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new UserError(`batch size must be a positive integer, got ${batchSize}`, 'use --batch-size 32');
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new UserError(
+      `threads must be a positive integer, got ${threads}`,
+      'leave --threads out to use every core',
+    );
+  const folder = await openModelFolder(options.model, {modelsDir: options.modelsDir, dtype: options.dtype});
+  const modelPath = folder.visionModelPath(options.dtype);
+  const client: InferenceClient = await openInferenceWorker(modelPath, {
+    device,
+    threads,
+    tuning: options.tuning,
+  });
+  try {
+    return await wrapSession(client, folder, options, {threads, batchSize, started});
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
+async function wrapSession(
+  client: InferenceClient,
+  folder: ModelFolder,
+  options: EmbedderOptions,
+  settings: {threads: number; batchSize: number; started: number},
+): Promise<Embedder> {
+  const {threads, batchSize, started} = settings;
+  const device = options.device;
+  const input = pickTensor(client.inputs, 'pixel_values', 'input');
+  const output = pickTensor(client.outputs, 'image_embeds', 'output');
+  const perImage = tensorLength(folder.preprocess);
+  const [channels, height, width] = imageShape(input, folder.preprocess);
+  const workers = options.preprocessWorkers ?? Math.min(8, threads);
+  const pool = workers > 0 ? createPreprocessPool(folder.preprocess, workers) : undefined;
+  await pool?.ready.catch(async (error: unknown) => {
+    await pool.close();
+    throw error;
+  });
+  const preprocessInto = async (item: EmbedInput, tensor: Float32Array, offset: number): Promise<void> => {
+    if (!pool) return preprocessImageInto(item.data, folder.preprocess, tensor, offset);
+    const result = await pool.preprocess(item.data);
+    if (!result.ok) throw new Error(result.reason);
+    tensor.set(result.tensor, offset);
+  };
+
+  const prepare = async (inputs: EmbedInput[]): Promise<PreparedBatch> => {
+    const begin = performance.now();
+    const tensor = new Float32Array(inputs.length * perImage);
+    // Enough in flight to keep every worker busy (two on the calling thread, where decoding is off-thread).
+    const reasons = await mapWithConcurrency(inputs, pool?.size ?? 2, async (item, slot) => {
+      try {
+        await preprocessInto(item, tensor, slot * perImage);
+        return undefined;
+      } catch (error) {
+        return describeError(error);
+      }
+    });
+    // Compact: decoded images first, in input order, with no gaps.
+    let count = 0;
+    const items: PreparedBatch['items'] = inputs.map((item, slot) => {
+      const reason = reasons[slot];
+      if (reason !== undefined) return {id: item.id, ok: false, reason};
+      if (slot !== count) tensor.copyWithin(count * perImage, slot * perImage, (slot + 1) * perImage);
+      count++;
+      return {id: item.id, ok: true};
+    });
+    const exact = count === inputs.length ? tensor : tensor.slice(0, count * perImage);
+    return {items, tensor: exact, count, preprocessMs: performance.now() - begin};
+  };
+
+  let dims = typeof output.shape[1] === 'number' && output.shape[1] > 0 ? output.shape[1] : 0;
+
+  const infer = async (batch: PreparedBatch): Promise<{results: EmbedResult[]; inferenceMs: number}> => {
+    let vectors: Float32Array | undefined;
+    let inferenceMs = 0;
+    if (batch.count > 0) {
+      const result = await client.run(input.name, output.name, batch.tensor, [
+        batch.count,
+        channels,
+        height,
+        width,
+      ]);
+      inferenceMs = result.ms;
+      dims = result.dims[1] ?? 0;
+      vectors = result.data;
+    }
+    let row = 0;
+    const results = batch.items.map((item): EmbedResult => {
+      if (!item.ok) return item;
+      const vector = l2Normalise((vectors as Float32Array).slice(row * dims, (row + 1) * dims));
+      row++;
+      return {id: item.id, ok: true, vector};
+    });
+    return {results, inferenceMs};
+  };
+
+  if (dims === 0) {
+    // The graph leaves the embedding width symbolic: learn it from one run on a blank image.
+    const probe = {items: [{id: 'probe', ok: true as const}], tensor: new Float32Array(perImage), count: 1};
+    await infer({...probe, preprocessMs: 0}).catch(async (error: unknown) => {
+      await pool?.close();
+      throw error;
+    });
+  }
+
+  return {
+    get dims() {
+      return dims;
+    },
+    modelName: folder.name,
+    dtype: options.dtype,
+    device,
+    modelDir: folder.dir,
+    modelFile: modelFileFor('vision', options.dtype),
+    preprocessVersion: PREPROCESS_VERSION,
+    intraOpThreads: threads,
+    batchSize,
+    loadMs: performance.now() - started,
+    prepare,
+    infer,
+    async embedFiles(inputs, signal) {
+      const results: EmbedResult[] = [];
+      for (let start = 0; start < inputs.length; start += batchSize) {
+        signal?.throwIfAborted();
+        const prepared = await prepare(inputs.slice(start, start + batchSize));
+        results.push(...(await infer(prepared)).results);
+      }
+      return results;
+    },
+    async close() {
+      await Promise.all([client.close(), pool?.close()]);
+    },
+  };
+}
+
+/** Channels, height, width of one image: the preprocessor's crop, checked against the graph's input shape. */
+function imageShape(input: TensorInfo, config: PreprocessConfig): [number, number, number] {
+  const [, channels, height, width] = input.shape;
+  const fixed = [channels, height, width].map((dim) =>
+    typeof dim === 'number' && dim > 0 ? dim : undefined,
+  );
+  const expected = [3, config.cropHeight, config.cropWidth];
+  if (fixed.some((dim, index) => dim !== undefined && dim !== expected[index])) {
+    throw new UserError(
+      `the model expects ${input.shape.slice(1).join('x')} images but preprocessor_config.json crops to 3x${config.cropHeight}x${config.cropWidth}`,
+      'check that preprocessor_config.json belongs to this model',
+    );
+  }
+  return [3, config.cropHeight, config.cropWidth];
+}

@@ -1,0 +1,131 @@
+/**
+ * metadata.json: what produced the embeddings and how the run went. snake_case, like the original Python tool.
+ * Written last: it is the commit marker of an output set (see outputs.ts).
+ */
+import {readFileSync} from 'node:fs';
+import {sharpVersions} from '../image/sharp-image.js';
+import {onnxRuntimeVersion} from '../runtime/onnx.js';
+import type {Embedder} from './embedder.js';
+
+export const METADATA_SCHEMA_VERSION = 1;
+
+export interface EmbedMetadata {
+  schema_version: number;
+  tool: {name: string; version: string};
+  model: {
+    name: string;
+    path: string;
+    dtype: string;
+    file: string;
+    embedding_dim: number;
+    preprocess_version: string;
+  };
+  device: string;
+  execution_provider: string;
+  batch_size: number;
+  intra_op_threads: number;
+  input_dir: string;
+  /** inputs = files tried (ok + failed); skipped = files not tried (plainly not images by extension). */
+  counts: {inputs: number; ok: number; failed: number; cache_hits: number; skipped: number};
+  failures: {file: string; reason: string}[];
+  /**
+   * load: model + session; preprocess: reading, hashing, decoding (summed per batch); inference: inside
+   * session.run (summed); write: output files; total: wall clock. Preprocessing of the next batch overlaps
+   * inference of the current one, so preprocess + inference may exceed total.
+   */
+  timings_seconds: {load: number; preprocess: number; inference: number; write: number; total: number};
+  /** Images embedded (ok, cache hits included) per second of the embedding phase (after load, before write). */
+  images_per_second: number;
+  peak_rss_bytes: number;
+  versions: {node: string; onnxruntime: string; sharp: string; libvips: string};
+  /** Size and SHA-256 of the two .npy files this metadata commits to: a reader can tell a mixed set. */
+  files: Record<string, {bytes: number; sha256: string}>;
+  started_at: string;
+  finished_at: string;
+  interrupted: boolean;
+}
+
+let toolVersionCache: string | undefined;
+
+/** package.json's version (found relative to this file, from source/ under tsx or dist/source when built). */
+export function toolVersion(): string {
+  if (toolVersionCache) return toolVersionCache;
+  for (const candidate of ['../../../package.json', '../../../../package.json']) {
+    try {
+      const parsed = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (parsed.name === 'visual-cortex' && parsed.version) {
+        toolVersionCache = parsed.version;
+        return parsed.version;
+      }
+    } catch {
+      // try the next layout
+    }
+  }
+  return 'unknown';
+}
+
+export function runtimeVersions(): EmbedMetadata['versions'] {
+  const {sharp, libvips} = sharpVersions();
+  return {node: process.versions.node, onnxruntime: onnxRuntimeVersion(), sharp, libvips};
+}
+
+/** The process's peak resident set (worker threads included: they share the process). */
+export function peakRssBytes(): number {
+  return Math.max(process.resourceUsage().maxRSS * 1024, process.memoryUsage().rss);
+}
+
+export function roundSeconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}
+
+export interface RunFacts {
+  embedder: Embedder;
+  inputDir: string;
+  counts: EmbedMetadata['counts'];
+  failures: EmbedMetadata['failures'];
+  /** Milliseconds: model load, preprocessing and inference (summed), and the embedding phase's wall time. */
+  ms: {load: number; preprocess: number; inference: number; embed: number};
+  startedAt: Date;
+  interrupted: boolean;
+}
+
+/** Everything but the output fingerprints; write, total and finished_at are filled in when writing. */
+export function describeRun(facts: RunFacts): Omit<EmbedMetadata, 'files'> {
+  const {embedder, counts, ms} = facts;
+  return {
+    schema_version: METADATA_SCHEMA_VERSION,
+    tool: {name: 'visual-cortex', version: toolVersion()},
+    model: {
+      name: embedder.modelName,
+      path: embedder.modelDir,
+      dtype: embedder.dtype,
+      file: embedder.modelFile,
+      embedding_dim: embedder.dims,
+      preprocess_version: embedder.preprocessVersion,
+    },
+    device: embedder.device,
+    // Each device maps to the onnxruntime execution provider of the same name.
+    execution_provider: embedder.device,
+    batch_size: embedder.batchSize,
+    intra_op_threads: embedder.intraOpThreads,
+    input_dir: facts.inputDir,
+    counts,
+    failures: facts.failures,
+    timings_seconds: {
+      load: roundSeconds(ms.load),
+      preprocess: roundSeconds(ms.preprocess),
+      inference: roundSeconds(ms.inference),
+      write: 0,
+      total: 0,
+    },
+    images_per_second: ms.embed > 0 ? Math.round((counts.ok * 100_000) / ms.embed) / 100 : 0,
+    peak_rss_bytes: peakRssBytes(),
+    versions: runtimeVersions(),
+    started_at: facts.startedAt.toISOString(),
+    finished_at: '',
+    interrupted: facts.interrupted,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The output set of an embed run. Each file is written atomically; metadata.json goes last and is the commit
+ * marker: readers (validate, search, serve) check that its counts and dims agree with the two .npy files.
+ */
+import {createHash} from 'node:crypto';
+import {join} from 'node:path';
+import {writeFileAtomic} from '../fs/atomic-write.js';
+import {encodeFloat32Matrix, encodeUnicodeArray} from '../npy.js';
+import type {EmbedMetadata} from './metadata.js';
+
+export const OUTPUT_FILES = {
+  embeddings: 'image_embeddings.npy',
+  filenames: 'image_filenames.npy',
+  metadata: 'metadata.json',
+} as const;
+
+export interface OutputPaths {
+  embeddings: string;
+  filenames: string;
+  metadata: string;
+}
+
+export function outputPaths(outputDir: string): OutputPaths {
+  return {
+    embeddings: join(outputDir, OUTPUT_FILES.embeddings),
+    filenames: join(outputDir, OUTPUT_FILES.filenames),
+    metadata: join(outputDir, OUTPUT_FILES.metadata),
+  };
+}
+
+export async function writeEmbeddingOutputs(
+  outputDir: string,
+  rows: {vectors: Float32Array; count: number; dims: number; filenames: string[]},
+  /** Called after the .npy files are written, so timings can include writing them. */
+  describe: () => Omit<EmbedMetadata, 'files'>,
+): Promise<{paths: OutputPaths; metadata: EmbedMetadata}> {
+  if (rows.filenames.length !== rows.count) throw new Error('filenames and rows are not aligned');
+  const paths = outputPaths(outputDir);
+  const embeddings = encodeFloat32Matrix(rows.vectors, rows.count, rows.dims);
+  const filenames = encodeUnicodeArray(rows.filenames);
+  await writeFileAtomic(paths.embeddings, embeddings);
+  await writeFileAtomic(paths.filenames, filenames);
+  const committed: EmbedMetadata = {
+    ...describe(),
+    files: {
+      [OUTPUT_FILES.embeddings]: fingerprint(embeddings),
+      [OUTPUT_FILES.filenames]: fingerprint(filenames),
+    },
+  };
+  await writeFileAtomic(paths.metadata, `${JSON.stringify(committed, null, 2)}\n`);
+  return {paths, metadata: committed};
+}
+
+function fingerprint(bytes: Uint8Array): {bytes: number; sha256: string} {
+  return {bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex')};
+}

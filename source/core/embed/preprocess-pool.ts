@@ -1,0 +1,114 @@
+/**
+ * A fixed pool of preprocessing worker threads (see preprocess-worker.ts). Each worker takes one image at a
+ * time; requests queue in order. Image bytes are copied in, tensors transferred out.
+ */
+import type {Worker} from 'node:worker_threads';
+import {describeError} from '../errors.js';
+import type {PreprocessConfig} from '../image/clip-preprocess.js';
+import {startModuleWorker} from '../runtime/start-worker.js';
+
+export interface PreprocessRequest {
+  id: number;
+  data: Uint8Array | string;
+  pixelLimit?: number;
+}
+
+export type PreprocessResponse =
+  | {id: number; ok: true; tensor: Float32Array}
+  | {id: number; ok: false; reason: string};
+
+export interface PreprocessPool {
+  size: number;
+  /** Resolves once every worker has loaded its modules (so model-load timings include it). */
+  ready: Promise<void>;
+  /** Resolves to the tensor, or a failure reason (never rejects for a bad image). */
+  preprocess(
+    data: Uint8Array | string,
+  ): Promise<{ok: true; tensor: Float32Array} | {ok: false; reason: string}>;
+  close(): Promise<void>;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+type Pending = {
+  request: PreprocessRequest;
+  resolve: (result: {ok: true; tensor: Float32Array} | {ok: false; reason: string}) => void;
+  reject: (error: Error) => void;
+};
+
+export function createPreprocessPool(config: PreprocessConfig, size: number): PreprocessPool {
+  const queue: Pending[] = [];
+  const inFlight = new Map<number, Pending & {slot: Slot}>();
+  let nextId = 1;
+  let broken: Error | undefined;
+  const readiness: Promise<void>[] = [];
+  const slots: Slot[] = Array.from({length: Math.max(1, size)}, () => {
+    const slot: Slot = {
+      worker: startModuleWorker(import.meta.url, './preprocess-worker', {config}),
+      busy: false,
+    };
+    readiness.push(
+      new Promise<void>((resolve, reject) => {
+        slot.worker.once('message', () => resolve());
+        slot.worker.once('error', reject);
+      }),
+    );
+    slot.worker.on('message', (response: PreprocessResponse | {ready: true}) => {
+      if ('ready' in response) return;
+      const entry = inFlight.get(response.id);
+      if (!entry) return;
+      inFlight.delete(response.id);
+      slot.busy = false;
+      slot.worker.unref();
+      entry.resolve(response.ok ? {ok: true, tensor: response.tensor} : {ok: false, reason: response.reason});
+      pump();
+    });
+    const fail = (error: Error) => {
+      broken ??= error;
+      for (const [id, entry] of inFlight) {
+        inFlight.delete(id);
+        entry.reject(error);
+      }
+      for (const entry of queue.splice(0)) entry.reject(error);
+    };
+    slot.worker.on('error', fail);
+    slot.worker.on('exit', (code) => fail(new Error(`preprocess worker exited (code ${code})`)));
+    // Idle workers must not keep the process alive (a busy one is ref'd while it works).
+    slot.worker.unref();
+    return slot;
+  });
+
+  const pump = () => {
+    for (const slot of slots) {
+      if (slot.busy) continue;
+      const entry = queue.shift();
+      if (!entry) return;
+      slot.busy = true;
+      inFlight.set(entry.request.id, {...entry, slot});
+      slot.worker.ref();
+      // Bytes are copied, not transferred: callers keep their buffers intact.
+      slot.worker.postMessage(entry.request);
+    }
+  };
+
+  const ready = Promise.all(readiness).then(() => undefined);
+  ready.catch(() => {}); // surfaced through `ready` or the failing requests
+  return {
+    size: slots.length,
+    ready,
+    preprocess(data) {
+      if (broken) return Promise.reject(new Error(`preprocessing failed: ${describeError(broken)}`));
+      return new Promise((resolve, reject) => {
+        queue.push({request: {id: nextId++, data}, resolve, reject});
+        pump();
+      });
+    },
+    async close() {
+      broken ??= new Error('preprocess pool is closed');
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * CLIP image preprocessing, faithful to the reference, transformers' CLIPImageProcessor: convert to RGB, resize
+ * the shortest edge (antialiased cubic, also when upscaling), centre crop (zero padding when the crop is larger),
+ * rescale and normalise, CHW float32. transformers 5's CLIPImageProcessor is the torchvision backend (the golden
+ * fixtures match it exactly: torch's uint8 resampler and its fused rescale+normalise arithmetic); its PIL backend
+ * (CLIPImageProcessorPil, and transformers 4's "slow" processor) is the 'pil' resampler. Decoding is sharp's
+ * (sharp-image.ts); resampling is ours (resample.ts), because libvips' cubic differs from both at the
+ * sub-pixel level.
+ */
+import {type PreprocessConfig, tensorLength} from './preprocess-config.js';
+import {type ResampleFlavour, type RgbPixels, resampleRgbWindow} from './resample.js';
+import {DEFAULT_PIXEL_LIMIT, decodeImageRgb} from './sharp-image.js';
+
+export {type PreprocessConfig, parsePreprocessorConfig, tensorLength} from './preprocess-config.js';
+
+/** Changes whenever output pixels could change for the same input and config (part of cache keys). */
+export const PREPROCESS_VERSION = 'clip-preprocess-2';
+
+/** transformers' get_resize_output_image_size(default_to_square=False): the long edge is truncated, not rounded. */
+export function resizedSize(
+  width: number,
+  height: number,
+  config: PreprocessConfig,
+): {width: number; height: number} {
+  if (!config.doResize) return {width, height};
+  if (config.resizeHeight !== undefined && config.resizeWidth !== undefined) {
+    return {width: config.resizeWidth, height: config.resizeHeight};
+  }
+  const edge = config.shortestEdge;
+  if (width <= height) return {width: edge, height: Math.trunc((edge * height) / width)};
+  return {width: Math.trunc((edge * width) / height), height: edge};
+}
+
+/**
+ * Where crop row/column 0 falls in the resized image: top = (h - crop_h) // 2 when the crop fits; otherwise
+ * the image is padded with zeros, (crop_h - h) // 2 before it (torchvision backend) or the ceiling of that
+ * (transformers' numpy center_crop, PIL backend).
+ */
+function cropOffset(size: number, crop: number, flavour: ResampleFlavour): number {
+  if (size >= crop) return Math.floor((size - crop) / 2);
+  return flavour === 'pil' ? -Math.ceil((crop - size) / 2) : -Math.floor((crop - size) / 2);
+}
+
+/**
+ * Every uint8 value's output, with the reference's float32 arithmetic. torchvision backend: rescale and
+ * normalise fused, (v - mean / factor) / (std / factor) in float32. PIL backend (numpy): v * factor in float64
+ * cast to float32, then (x - mean) / std in float32.
+ */
+function valueTable(config: PreprocessConfig, channel: number): Float32Array {
+  const f = Math.fround;
+  const table = new Float32Array(256);
+  const factor = config.rescaleFactor;
+  let mean = f(config.mean[channel]!);
+  let std = f(config.std[channel]!);
+  const fused =
+    (config.resampler ?? 'torchvision') === 'torchvision' && config.doRescale && config.doNormalize;
+  if (fused) {
+    mean = f(mean * f(1 / factor));
+    std = f(std * f(1 / factor));
+  }
+  for (let v = 0; v < 256; v++) {
+    let x = v;
+    if (config.doRescale && !fused) x = config.resampler === 'pil' ? f(v * factor) : f(v * f(factor));
+    if (config.doNormalize) x = f(f(x - mean) / std);
+    table[v] = x;
+  }
+  return table;
+}
+
+const tableCache = new WeakMap<PreprocessConfig, Float32Array[]>();
+
+function valueTables(config: PreprocessConfig): Float32Array[] {
+  let tables = tableCache.get(config);
+  if (!tables) {
+    tables = [0, 1, 2].map((channel) => valueTable(config, channel));
+    tableCache.set(config, tables);
+  }
+  return tables;
+}
+
+/** Resizes, crops and normalises decoded pixels into `target` (CHW float32) at `offset`. Synchronous. */
+export function pixelsToTensor(
+  image: RgbPixels,
+  config: PreprocessConfig,
+  target: Float32Array,
+  offset: number,
+): void {
+  const {cropHeight, cropWidth} = config;
+  if (offset < 0 || offset + tensorLength(config) > target.length) {
+    throw new RangeError(
+      `tensor of ${tensorLength(config)} values does not fit at ${offset} in ${target.length}`,
+    );
+  }
+  const flavour = config.resampler ?? 'torchvision';
+  const out = resizedSize(image.width, image.height, config);
+  const top = cropOffset(out.height, cropHeight, flavour);
+  const left = cropOffset(out.width, cropWidth, flavour);
+  // The part of the crop that lies inside the resized image; the rest is zero padding.
+  const rowStart = Math.max(0, top);
+  const rowEnd = Math.min(out.height, top + cropHeight);
+  const columnStart = Math.max(0, left);
+  const columnEnd = Math.min(out.width, left + cropWidth);
+  const window = {
+    top: rowStart,
+    left: columnStart,
+    rows: rowEnd - rowStart,
+    columns: columnEnd - columnStart,
+  };
+  const resized =
+    out.width === image.width && out.height === image.height
+      ? null
+      : resampleRgbWindow(image, out.width, out.height, config.resample, flavour, window);
+  const tables = valueTables(config);
+  const plane = cropHeight * cropWidth;
+  for (let channel = 0; channel < 3; channel++) {
+    const table = tables[channel]!;
+    const base = offset + channel * plane;
+    target.fill(table[0]!, base, base + plane);
+    for (let y = 0; y < window.rows; y++) {
+      let o = base + (rowStart - top + y) * cropWidth + (columnStart - left);
+      if (resized) {
+        let p = y * window.columns * 3 + channel;
+        for (let x = 0; x < window.columns; x++, p += 3) target[o++] = table[resized[p]!]!;
+      } else {
+        let p = ((rowStart + y) * image.width + columnStart) * 3 + channel;
+        for (let x = 0; x < window.columns; x++, p += 3) target[o++] = table[image.data[p]!]!;
+      }
+    }
+  }
+}
+
+export async function preprocessImageInto(
+  input: Uint8Array | string,
+  config: PreprocessConfig,
+  target: Float32Array,
+  offset: number,
+  options: {pixelLimit?: number} = {},
+): Promise<void> {
+  const image = await decodeImageRgb(input, options.pixelLimit ?? DEFAULT_PIXEL_LIMIT);
+  pixelsToTensor(image, config, target, offset);
+}
+
+export async function preprocessImage(
+  input: Uint8Array | string,
+  config: PreprocessConfig,
+  options: {pixelLimit?: number} = {},
+): Promise<Float32Array> {
+  const target = new Float32Array(tensorLength(config));
+  await preprocessImageInto(input, config, target, 0, options);
+  return target;
+}

@@ -1,0 +1,91 @@
+/**
+ * A folder of outputs read for searching: image_embeddings.npy (N x D float32), image_filenames.npy (N names)
+ * and metadata.json (which model made them). Rows are used as stored; any row whose norm is off (a hand-made
+ * matrix) is normalised in memory so scores stay cosines. Nothing is written back.
+ */
+import {createHash} from 'node:crypto';
+import {readFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {UserError} from '../errors.js';
+import {NpyFormatError, readFloat32Matrix, readUnicodeArray} from '../npy.js';
+import type {EmbeddingMatrix} from './exact-search.js';
+
+export const EMBEDDINGS_FILE = 'image_embeddings.npy';
+export const FILENAMES_FILE = 'image_filenames.npy';
+export const METADATA_FILE = 'metadata.json';
+
+export interface CollectionModel {
+  name?: string;
+  path?: string;
+  dtype?: string;
+}
+
+export interface EmbeddingCollection {
+  dir: string;
+  matrix: EmbeddingMatrix;
+  files: string[];
+  /** metadata.json's `model`, when the file has one. */
+  model: CollectionModel;
+  /** SHA-256 of image_embeddings.npy as read: an index built for other bytes is stale. */
+  embeddingsSha256: string;
+}
+
+async function readOutput(dir: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(join(dir, name));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `no ${name} in ${dir}${code === 'ENOENT' ? '' : ` (${code})`}`,
+      'run `visual-cortex embed` first, or point --dir at a folder of outputs',
+    );
+  }
+}
+
+function normaliseRows(matrix: EmbeddingMatrix): void {
+  const {data, dims} = matrix;
+  for (let row = 0; row < matrix.rows; row++) {
+    const base = row * dims;
+    let sum = 0;
+    for (let i = 0; i < dims; i++) sum += data[base + i]! * data[base + i]!;
+    if (sum === 0 || Math.abs(sum - 1) < 1e-4) continue;
+    const scale = 1 / Math.sqrt(sum);
+    for (let i = 0; i < dims; i++) data[base + i]! *= scale;
+  }
+}
+
+export async function loadEmbeddingCollection(dir: string): Promise<EmbeddingCollection> {
+  const [embeddingBytes, filenameBytes] = await Promise.all([
+    readOutput(dir, EMBEDDINGS_FILE),
+    readOutput(dir, FILENAMES_FILE),
+  ]);
+  let matrix: EmbeddingMatrix;
+  let files: string[];
+  try {
+    const parsed = readFloat32Matrix(embeddingBytes);
+    matrix = {data: parsed.data, rows: parsed.rows, dims: parsed.columns};
+    files = readUnicodeArray(filenameBytes);
+  } catch (error) {
+    if (!(error instanceof NpyFormatError)) throw error;
+    throw new UserError(
+      `the outputs in ${dir} are unreadable: ${error.message}`,
+      're-run `visual-cortex embed` to rewrite them',
+    );
+  }
+  if (files.length !== matrix.rows) {
+    throw new UserError(
+      `${dir} has ${matrix.rows} embeddings but ${files.length} file names`,
+      're-run `visual-cortex embed` to rewrite the outputs together',
+    );
+  }
+  normaliseRows(matrix);
+  let model: CollectionModel = {};
+  try {
+    const metadata = JSON.parse(await readFile(join(dir, METADATA_FILE), 'utf8')) as {model?: unknown};
+    if (metadata.model && typeof metadata.model === 'object') model = metadata.model as CollectionModel;
+  } catch {
+    // Without metadata the caller must name the model (--model); it says so when it needs one.
+  }
+  const embeddingsSha256 = createHash('sha256').update(embeddingBytes).digest('hex');
+  return {dir, matrix, files, model, embeddingsSha256};
+}

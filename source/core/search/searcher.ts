@@ -1,0 +1,228 @@
+/**
+ * Search over a folder of outputs, for the CLI, the dashboard and the REST server alike. The collection is read
+ * once; the text model starts loading at once and stays warm; the image embedder is opened on the first image term.
+ * Queries combine terms as the normalised sum of their weighted, normalised embeddings; scores are cosines.
+ */
+import {createEmbedder, type Embedder} from '../embed/embedder.js';
+import {UserError} from '../errors.js';
+import {type Dtype, isDtype, type ModelFolder, openModelFolder} from '../model/model-folder.js';
+import type {Device} from '../runtime/onnx.js';
+import {openTextEncoder, type TextEncoder} from '../text/text-encoder.js';
+import {type EmbeddingCollection, loadEmbeddingCollection} from './embedding-collection.js';
+import {exactSearch} from './exact-search.js';
+import {type HnswIndex, type HnswIndexMeta, loadHnswIndex} from './hnsw-index.js';
+import {describeQuery, parseQuery, type Query} from './query.js';
+import type {ScoredRow} from './top-k.js';
+
+export type IndexChoice = 'auto' | 'exact' | 'hnsw';
+export const INDEX_CHOICES: readonly IndexChoice[] = ['auto', 'exact', 'hnsw'];
+
+export interface SearchResult {
+  /** 1 = best. */
+  rank: number;
+  /** Row in image_embeddings.npy. */
+  id: number;
+  file: string;
+  /** Cosine similarity with the (combined) query. */
+  score: number;
+}
+
+export interface SearcherOptions {
+  dir: string;
+  modelsDir: string;
+  /** Defaults to the model named in metadata.json (its name, then its path). */
+  model?: string;
+  /** Defaults to metadata.json's dtype, else fp32. */
+  dtype?: Dtype;
+  device?: Device;
+  /** auto (default): a fresh HNSW index beside the embeddings if there is one, else exact. */
+  index?: IndexChoice;
+  threads?: number;
+}
+
+export interface Searcher {
+  dir: string;
+  count: number;
+  dims: number;
+  modelName: string;
+  dtype: Dtype;
+  index: 'exact' | 'hnsw';
+  indexMeta?: HnswIndexMeta;
+  files: readonly string[];
+  /** Things the user should know (a stale index, a model other than the one that made the embeddings). */
+  notes: string[];
+  /** A string is parsed with parseQuery (so `"cat" - "dog"` works). */
+  search(query: Query | string, k: number): Promise<SearchResult[]>;
+  /** The combined, normalised query vector. */
+  embedQuery(query: Query): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+async function resolveModel(
+  options: SearcherOptions,
+  collection: EmbeddingCollection,
+  dtype: Dtype,
+): Promise<ModelFolder> {
+  const candidates = options.model
+    ? [options.model]
+    : [collection.model.name, collection.model.path].filter((value): value is string => Boolean(value));
+  if (candidates.length === 0) {
+    throw new UserError(
+      `${collection.dir} has no metadata.json naming the model that made the embeddings`,
+      'pass --model NAME_OR_PATH (the model used by embed)',
+    );
+  }
+  let firstError: unknown;
+  for (const candidate of candidates) {
+    try {
+      return await openModelFolder(candidate, {modelsDir: options.modelsDir, dtype, needText: true});
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw firstError;
+}
+
+function pickDtype(options: SearcherOptions, collection: EmbeddingCollection): Dtype {
+  if (options.dtype) return options.dtype;
+  const stored = collection.model.dtype;
+  return stored && isDtype(stored) ? stored : 'fp32';
+}
+
+async function pickIndex(
+  choice: IndexChoice,
+  collection: EmbeddingCollection,
+  notes: string[],
+): Promise<{index?: HnswIndex; meta?: HnswIndexMeta}> {
+  if (choice === 'exact') return {};
+  const loaded = await loadHnswIndex(collection.dir, {
+    rows: collection.matrix.rows,
+    dims: collection.matrix.dims,
+    embeddingsSha256: collection.embeddingsSha256,
+  });
+  if (loaded.status === 'ready') return {index: loaded.index, meta: loaded.meta};
+  const rebuild = `visual-cortex search --build-index --dir ${collection.dir}`;
+  if (choice === 'hnsw') {
+    throw new UserError(
+      loaded.status === 'missing'
+        ? `there is no HNSW index in ${collection.dir}`
+        : `the HNSW index in ${collection.dir} is stale: ${loaded.reason}`,
+      `build it with: ${rebuild} (or search exactly with --index exact)`,
+    );
+  }
+  if (loaded.status === 'stale')
+    notes.push(`the HNSW index is stale (${loaded.reason}); searching exactly. Rebuild it: ${rebuild}`);
+  return {};
+}
+
+export async function createSearcher(options: SearcherOptions): Promise<Searcher> {
+  const collection = await loadEmbeddingCollection(options.dir);
+  const dtype = pickDtype(options, collection);
+  const folder = await resolveModel(options, collection, dtype);
+  const notes: string[] = [];
+  const stored = collection.model;
+  if (options.model && options.model !== stored.name && options.model !== stored.path && stored.name) {
+    notes.push(`the embeddings were made with '${stored.name}', you are searching with '${options.model}'`);
+  }
+  const {index, meta} = await pickIndex(options.index ?? 'auto', collection, notes);
+  const {matrix, files} = collection;
+  const device = options.device ?? 'cpu';
+
+  const textEncoder: Promise<TextEncoder> = openTextEncoder({
+    modelPath: folder.textModelPath(dtype),
+    tokenizerPath: folder.tokenizerPath,
+    device,
+    intraOpThreads: options.threads,
+  });
+  textEncoder.catch(() => {}); // surfaced on the first text term
+  let embedder: Promise<Embedder> | undefined;
+
+  const checkDims = (vector: Float32Array, what: string): Float32Array => {
+    if (vector.length !== matrix.dims) {
+      throw new UserError(
+        `the ${what} model of '${folder.name}' makes ${vector.length}-d vectors, the embeddings in ${collection.dir} are ${matrix.dims}-d`,
+        'search with the model that made the embeddings (--model, or leave it out to use the one in metadata.json)',
+      );
+    }
+    return vector;
+  };
+
+  const embedImage = async (image: string | Uint8Array): Promise<Float32Array> => {
+    embedder ??= createEmbedder({
+      model: folder.dir,
+      modelsDir: options.modelsDir,
+      dtype,
+      device,
+      batchSize: 1,
+    });
+    const [result] = await (await embedder).embedFiles([{id: 'query', data: image}]);
+    const label = typeof image === 'string' ? image : 'the uploaded image';
+    if (!result?.ok)
+      throw new UserError(
+        `cannot use ${label} as a query: ${result ? result.reason : 'no result'}`,
+        'give a readable JPEG, PNG, WebP, GIF, TIFF or AVIF image',
+      );
+    return checkDims(result.vector, 'vision');
+  };
+
+  const embedQuery = async (query: Query): Promise<Float32Array> => {
+    const texts = query.terms.flatMap((term) => (term.kind === 'text' ? [term.text] : []));
+    const textVectors = texts.length > 0 ? await (await textEncoder).embedTexts(texts) : [];
+    const combined = new Float64Array(matrix.dims);
+    let nextText = 0;
+    for (const term of query.terms) {
+      let vector: Float32Array;
+      if (term.kind === 'text') vector = checkDims(textVectors[nextText++]!, 'text');
+      else if (term.kind === 'image') vector = await embedImage(term.image);
+      else {
+        if (!Number.isInteger(term.row) || term.row < 0 || term.row >= matrix.rows)
+          throw new UserError(`there is no row id:${term.row}`, `ids go from 0 to ${matrix.rows - 1}`);
+        vector = matrix.data.subarray(term.row * matrix.dims, (term.row + 1) * matrix.dims);
+      }
+      for (let i = 0; i < matrix.dims; i++) combined[i]! += term.weight * vector[i]!;
+    }
+    let sum = 0;
+    for (const value of combined) sum += value * value;
+    if (!(sum > 1e-12)) {
+      throw new UserError(
+        `the terms of ${describeQuery(query)} cancel out`,
+        'change the weights or the terms so that something is left to search for',
+      );
+    }
+    const scale = 1 / Math.sqrt(sum);
+    return Float32Array.from(combined, (value) => value * scale);
+  };
+
+  const toResults = (hits: ScoredRow[]): SearchResult[] =>
+    hits.map((hit, position) => ({
+      rank: position + 1,
+      id: hit.row,
+      file: files[hit.row] ?? '',
+      score: hit.score,
+    }));
+
+  return {
+    dir: collection.dir,
+    count: matrix.rows,
+    dims: matrix.dims,
+    modelName: folder.name,
+    dtype,
+    index: index ? 'hnsw' : 'exact',
+    indexMeta: meta,
+    files,
+    notes,
+    embedQuery,
+    async search(query, k) {
+      if (!Number.isInteger(k) || k < 1)
+        throw new UserError(`k must be a positive integer, got ${k}`, 'use -k 10');
+      const parsed = typeof query === 'string' ? parseQuery(query) : query;
+      const vector = await embedQuery(parsed);
+      return toResults(index ? index.search(vector, k) : exactSearch(matrix, vector, k));
+    },
+    async close() {
+      const closing: Promise<unknown>[] = [textEncoder.then((encoder) => encoder.close()).catch(() => {})];
+      if (embedder) closing.push(embedder.then((open) => open.close()).catch(() => {}));
+      await Promise.all(closing);
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * Check 4: metadata.json matches its schema and tells the truth: counts agree with the matrix, timings and
+ * throughput are plausible, and the model and dtype it names are the files that exist.
+ */
+import {createHash} from 'node:crypto';
+import {readFile, stat} from 'node:fs/promises';
+import {join} from 'node:path';
+import {PREPROCESS_VERSION} from '../image/clip-preprocess.js';
+import {isDtype, modelFileFor} from '../model/model-folder.js';
+import {
+  type CheckBody,
+  type CheckContext,
+  Findings,
+  isRecord,
+  type LoadedOutputs,
+  listSome,
+} from './check-context.js';
+import {type CheckedMetadata, metadataSchemaErrors} from './metadata-schema.js';
+
+/** Timings are written rounded to the millisecond; sums of rounded parts may drift by a few. */
+const ROUNDING_SLACK_SECONDS = 0.005;
+
+function checkCounts(metadata: CheckedMetadata, rows: number, findings: Findings): void {
+  const {inputs, ok, failed, cache_hits: cacheHits} = metadata.counts;
+  const problems: string[] = [];
+  if (ok !== rows) problems.push(`counts.ok is ${ok} but the matrix has ${rows} rows`);
+  if (ok + failed !== inputs)
+    problems.push(`counts.ok + counts.failed = ${ok + failed}, but counts.inputs is ${inputs}`);
+  if (metadata.failures.length !== failed) {
+    problems.push(`counts.failed is ${failed} but ${metadata.failures.length} failures are listed`);
+  }
+  if (cacheHits > ok) problems.push(`counts.cache_hits (${cacheHits}) exceeds counts.ok (${ok})`);
+  for (const problem of problems) findings.fail(problem);
+  if (problems.length === 0) findings.ok(`counts: ${inputs} inputs = ${ok} ok + ${failed} failed; rows = ok`);
+}
+
+function checkTimings(metadata: CheckedMetadata, findings: Findings): void {
+  const {load, inference, write, total} = metadata.timings_seconds;
+  const problems: string[] = [];
+  // Preprocessing overlaps inference (and may be summed over parallel decoders), so it is not bounded here;
+  // load and write are sequential phases, and inference runs on one session, one batch at a time.
+  if (load + write > total + ROUNDING_SLACK_SECONDS) {
+    problems.push(`timings: load ${load}s + write ${write}s exceed total ${total}s`);
+  }
+  if (inference > total + ROUNDING_SLACK_SECONDS) {
+    problems.push(`timings: inference ${inference}s exceeds total ${total}s`);
+  }
+  const started = Date.parse(metadata.started_at);
+  const finished = Date.parse(metadata.finished_at);
+  if (Number.isNaN(started) || Number.isNaN(finished) || finished < started) {
+    problems.push(`finished_at (${metadata.finished_at}) is before started_at (${metadata.started_at})`);
+  }
+  for (const problem of problems) findings.fail(problem);
+  if (problems.length === 0) findings.ok(`timings plausible (total ${total}s, inference ${inference}s)`);
+}
+
+/**
+ * images_per_second is measured over the embedding phase, which lies inside the run (so the rate cannot be
+ * below ok / total) and contains every inference (so, without cache hits, it cannot exceed ok / inference).
+ */
+function checkThroughput(metadata: CheckedMetadata, findings: Findings): void {
+  const rate = metadata.images_per_second;
+  const {ok, cache_hits: cacheHits} = metadata.counts;
+  const {total, inference} = metadata.timings_seconds;
+  if (ok === 0) {
+    findings.ok('throughput: no images embedded');
+    return;
+  }
+  const floor = ok / (total + ROUNDING_SLACK_SECONDS);
+  const ceiling =
+    cacheHits === 0 && inference > 0.05 ? ok / Math.max(0, inference - ROUNDING_SLACK_SECONDS) : undefined;
+  if (rate < floor * 0.95) {
+    findings.fail(
+      `images_per_second ${rate} is implausibly low: ${ok} images in ${total}s is at least ${floor.toFixed(2)}/s`,
+    );
+  } else if (ceiling !== undefined && rate > ceiling * 1.05) {
+    findings.fail(
+      `images_per_second ${rate} is implausibly high: ${ok} images needed ${inference}s of inference, at most ${ceiling.toFixed(2)}/s`,
+    );
+  } else findings.ok(`throughput ${rate} images/s is consistent with ${ok} images in ${total}s`);
+}
+
+async function checkModelFiles(
+  metadata: CheckedMetadata,
+  context: CheckContext,
+  columns: number,
+  findings: Findings,
+): Promise<void> {
+  const {dtype, file, embedding_dim: dims} = metadata.model;
+  if (isDtype(dtype) && file !== modelFileFor('vision', dtype)) {
+    findings.fail(`model.file is ${file} but the ${dtype} vision graph is ${modelFileFor('vision', dtype)}`);
+  }
+  const modelDir = context.model?.folder.dir ?? metadata.model.path;
+  const graphPath = join(modelDir, file);
+  const exists = await stat(graphPath).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+  if (exists) findings.ok(`model file ${graphPath} exists`);
+  else findings.fail(`model file ${graphPath} (dtype ${dtype}) does not exist`);
+  if (dims !== columns) findings.fail(`model.embedding_dim is ${dims} but the matrix has ${columns} columns`);
+  else findings.ok(`model.embedding_dim ${dims} = matrix columns`);
+  if (metadata.model.preprocess_version !== PREPROCESS_VERSION) {
+    findings.note(
+      `made with preprocessing ${metadata.model.preprocess_version}; this version uses ${PREPROCESS_VERSION} (the spot check shows whether that matters)`,
+    );
+  }
+}
+
+/**
+ * Newer writers record each .npy's size and sha256. A mismatch means the file changed after the run; the other
+ * checks judge whether the change broke anything, so this is a note, not a failure.
+ */
+async function noteChangedFiles(outputs: LoadedOutputs, findings: Findings): Promise<void> {
+  const files = outputs.metadata.files;
+  if (!isRecord(files)) return;
+  const paths: Record<string, string> = {
+    'image_embeddings.npy': outputs.paths.embeddings,
+    'image_filenames.npy': outputs.paths.filenames,
+  };
+  for (const [name, path] of Object.entries(paths)) {
+    const recorded = files[name];
+    if (!isRecord(recorded) || typeof recorded.sha256 !== 'string') continue;
+    const actual = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+    if (actual !== recorded.sha256)
+      findings.note(`${name} changed after the run wrote it (sha256 differs from metadata.json)`);
+  }
+}
+
+export async function checkMetadata(context: CheckContext): Promise<CheckBody> {
+  const findings = new Findings();
+  const outputs = context.outputs as LoadedOutputs;
+  const errors = metadataSchemaErrors(outputs.metadata);
+  if (errors.length > 0) {
+    findings.fail(`metadata.json does not match its schema: ${listSome(errors, 5)}`);
+    return findings.finish('');
+  }
+  findings.ok('schema valid (schema_version 1)');
+  const metadata = outputs.metadata as unknown as CheckedMetadata;
+  checkCounts(metadata, outputs.rows, findings);
+  checkTimings(metadata, findings);
+  checkThroughput(metadata, findings);
+  await checkModelFiles(metadata, context, outputs.columns, findings);
+  await noteChangedFiles(outputs, findings);
+  if (metadata.interrupted)
+    findings.note('the run was interrupted: the outputs hold the images embedded before it stopped');
+  return findings.finish(
+    `schema valid; ${metadata.counts.ok} ok + ${metadata.counts.failed} failed = ${metadata.counts.inputs} inputs; model ${metadata.model.name} ${metadata.model.dtype}`,
+  );
+}

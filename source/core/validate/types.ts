@@ -1,0 +1,76 @@
+/**
+ * The shapes of a validation run: five checks over one output set, reported as typed events so the command and
+ * the dashboard screen can both show them live.
+ */
+export const VALIDATION_CHECKS = [
+  {id: 'structure', index: 1, title: 'Structure'},
+  {id: 'runtime', index: 2, title: 'Imports / runtime'},
+  {id: 'errors', index: 3, title: 'Errors'},
+  {id: 'metadata', index: 4, title: 'Metadata'},
+  {id: 'embeddings', index: 5, title: 'Embeddings'},
+] as const;
+
+export type CheckId = (typeof VALIDATION_CHECKS)[number]['id'];
+
+export interface CheckInfo {
+  id: CheckId;
+  /** 1-based position, as in "2/5". */
+  index: number;
+  title: string;
+}
+
+/** ok: a property that holds; fail: one that does not; note: context worth knowing; skip: a part not run, and why. */
+export type DetailKind = 'ok' | 'fail' | 'note' | 'skip';
+
+export interface CheckDetail {
+  kind: DetailKind;
+  message: string;
+}
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+export interface CheckResult extends CheckInfo {
+  status: CheckStatus;
+  /** One line: what was verified (passed), the first problem (failed) or why it did not run (skipped). */
+  summary: string;
+  details: CheckDetail[];
+  durationMs: number;
+}
+
+export interface ValidationReport {
+  dir: string;
+  /** True only when all five checks passed. */
+  passed: boolean;
+  passedCount: number;
+  total: number;
+  checks: CheckResult[];
+  /** Spot-check settings, so a run can be repeated exactly. */
+  sample: number;
+  seed: number;
+}
+
+export type ValidationEvent =
+  | {type: 'check-started'; check: CheckInfo}
+  | {type: 'check-progress'; check: CheckInfo; message: string}
+  | {type: 'check-passed'; check: CheckInfo; result: CheckResult}
+  | {type: 'check-failed'; check: CheckInfo; result: CheckResult}
+  | {type: 'check-skipped'; check: CheckInfo; result: CheckResult}
+  | {type: 'verdict'; report: ValidationReport};
+
+export interface ValidateOptions {
+  /** The output folder holding image_embeddings.npy, image_filenames.npy and metadata.json. */
+  dir: string;
+  modelsDir: string;
+  /** Overrides the model named in metadata.json (a name under modelsDir or a folder path). */
+  model?: string;
+  /** Images re-embedded by the spot check (default 3; 0 turns it off). */
+  sample?: number;
+  /** Seed of the spot check's sampling; random when left out (the report carries the one used). */
+  seed?: number;
+  /** Replaces the seeded generator entirely (tests); returns values in [0, 1). */
+  random?: () => number;
+}
+
+export const DEFAULT_SAMPLE = 3;
+export const SPOT_CHECK_MIN_COSINE = 0.9999;
+export const UNIT_NORM_TOLERANCE = 1e-3;

@@ -1,0 +1,182 @@
+/**
+ * Runs the five checks over one output folder, in order, as a stream of events. A check whose inputs an
+ * earlier check could not provide is reported as skipped, with the reason. The embedder that checks 3 and 5 share
+ * is started on first use and closed when the run ends, however it ends.
+ */
+import {randomInt} from 'node:crypto';
+import {stat} from 'node:fs/promises';
+import {resolve} from 'node:path';
+import type {Embedder} from '../embed/embedder.js';
+import {describeError, isAbortError, UserError} from '../errors.js';
+import type {CheckBody, CheckContext, CheckRun} from './check-context.js';
+import {seededRandom} from './sampling.js';
+import {
+  type CheckId,
+  type CheckInfo,
+  type CheckResult,
+  DEFAULT_SAMPLE,
+  VALIDATION_CHECKS,
+  type ValidateOptions,
+  type ValidationEvent,
+  type ValidationReport,
+} from './types.js';
+
+/**
+ * Checks load lazily: most of them pull in onnxruntime-node or sharp, and a native library that fails to load
+ * must become a failed check with its message, not a validation that cannot start.
+ */
+const RUNS: Record<CheckId, CheckRun> = {
+  structure: async (context) => (await import('./check-structure.js')).checkStructure(context),
+  runtime: async (context) => (await import('./check-runtime.js')).checkRuntime(context),
+  errors: async (context) => (await import('./check-errors.js')).checkErrors(context),
+  metadata: async (context) => (await import('./check-metadata.js')).checkMetadata(context),
+  embeddings: async (context, progress) =>
+    (await import('./check-embeddings.js')).checkEmbeddings(context, progress),
+};
+
+/** Why a check cannot run yet, or undefined when it can. */
+function missingInput(id: CheckId, context: CheckContext): string | undefined {
+  if (id !== 'structure' && !context.outputs) return 'needs outputs that parse (check 1 Structure failed)';
+  return undefined;
+}
+
+async function assertOutputDir(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new UserError(
+      `no output folder at ${dir}`,
+      "pass --dir with the folder 'visual-cortex embed' wrote to (default data/embeddings)",
+    );
+  }
+}
+
+function checkSample(sample: number): void {
+  if (!Number.isInteger(sample) || sample < 0) {
+    throw new UserError(
+      `--sample must be a whole number of images (0 or more), got ${sample}`,
+      'use --sample 3',
+    );
+  }
+}
+
+/**
+ * Progress a check reports while it runs, bridged into the event stream: the check pushes lines, the generator
+ * yields them as they come and finishes with the check's body.
+ */
+async function* runWithProgress(
+  check: CheckInfo,
+  run: CheckRun,
+  context: CheckContext,
+): AsyncGenerator<ValidationEvent, CheckBody> {
+  const pending: string[] = [];
+  let wake: (() => void) | undefined;
+  let settled: {body: CheckBody} | {error: unknown} | undefined;
+  run(context, (message) => {
+    pending.push(message);
+    wake?.();
+  }).then(
+    (body) => {
+      settled = {body};
+      wake?.();
+    },
+    (error: unknown) => {
+      settled = {error};
+      wake?.();
+    },
+  );
+  while (true) {
+    while (pending.length > 0) yield {type: 'check-progress', check, message: pending.shift() as string};
+    if (settled) break;
+    await new Promise<void>((resolveWake) => {
+      wake = resolveWake;
+    });
+    wake = undefined;
+  }
+  if ('body' in settled) return settled.body;
+  // An abort ends the run; anything else thrown is this check's failure, so the others still report.
+  if (isAbortError(settled.error)) throw settled.error;
+  const message = `the check could not run: ${describeError(settled.error)}`;
+  return {status: 'failed', summary: message, details: [{kind: 'fail', message}]};
+}
+
+export async function* validateOutputs(
+  options: ValidateOptions,
+  signal: AbortSignal = new AbortController().signal,
+): AsyncGenerator<ValidationEvent, ValidationReport> {
+  const dir = resolve(options.dir);
+  const sample = options.sample ?? DEFAULT_SAMPLE;
+  checkSample(sample);
+  await assertOutputDir(dir);
+  const seed = options.seed ?? randomInt(2 ** 31);
+  let embedder: Promise<Embedder> | undefined;
+  const context: CheckContext = {
+    dir,
+    modelsDir: options.modelsDir,
+    modelOverride: options.model,
+    sample,
+    random: options.random ?? seededRandom(seed),
+    signal,
+    embedder() {
+      const model = context.model;
+      if (!model) return Promise.reject(new Error('no model resolved'));
+      embedder ??= import('../embed/embedder.js').then(({createEmbedder}) =>
+        createEmbedder({
+          model: model.folder.dir,
+          modelsDir: options.modelsDir,
+          dtype: model.dtype,
+          device: 'cpu',
+        }),
+      );
+      return embedder;
+    },
+  };
+  const results: CheckResult[] = [];
+  try {
+    for (const check of VALIDATION_CHECKS) {
+      signal.throwIfAborted();
+      const info: CheckInfo = {id: check.id, index: check.index, title: check.title};
+      const reason = missingInput(check.id, context);
+      if (reason !== undefined) {
+        const result: CheckResult = {...info, status: 'skipped', summary: reason, details: [], durationMs: 0};
+        results.push(result);
+        yield {type: 'check-skipped', check: info, result};
+        continue;
+      }
+      yield {type: 'check-started', check: info};
+      const started = performance.now();
+      const body = yield* runWithProgress(info, RUNS[check.id], context);
+      const result: CheckResult = {...info, ...body, durationMs: Math.round(performance.now() - started)};
+      results.push(result);
+      yield {type: `check-${body.status}`, check: info, result} as ValidationEvent;
+    }
+  } finally {
+    const opened = embedder;
+    if (opened) await opened.then((started) => started.close()).catch(() => undefined);
+  }
+  const passedCount = results.filter((result) => result.status === 'passed').length;
+  const report: ValidationReport = {
+    dir,
+    passed: passedCount === results.length,
+    passedCount,
+    total: results.length,
+    checks: results,
+    sample,
+    seed,
+  };
+  yield {type: 'verdict', report};
+  return report;
+}
+
+/** Runs every check and resolves with the report; `onEvent` sees each event as it happens. */
+export async function runValidation(
+  options: ValidateOptions,
+  signal?: AbortSignal,
+  onEvent?: (event: ValidationEvent) => void,
+): Promise<ValidationReport> {
+  const events = validateOutputs(options, signal);
+  while (true) {
+    const step = await events.next();
+    if (step.done) return step.value;
+    onEvent?.(step.value);
+  }
+}

@@ -1,0 +1,104 @@
+/** The web UI: one self-contained page (no build step), talking to the JSON API. */
+export const webPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The Visual Cortex</title>
+<style>
+  :root { color-scheme: dark; --accent: #7cc4ff; }
+  body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #111418; color: #e8eaed; }
+  header { padding: 16px 24px; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; border-bottom: 1px solid #2a2f36; }
+  h1 { font-size: 18px; margin: 0; color: var(--accent); }
+  form { display: flex; gap: 8px; flex: 1; min-width: 280px; }
+  input[type=search] { flex: 1; padding: 8px 12px; border-radius: 8px; border: 1px solid #3a414b; background: #1b1f24; color: inherit; }
+  button { padding: 8px 14px; border-radius: 8px; border: 0; background: var(--accent); color: #0b1220; cursor: pointer; }
+  #stats, #status { color: #9aa4af; font-size: 13px; }
+  #drop { margin: 16px 24px 0; padding: 14px; border: 2px dashed #3a414b; border-radius: 10px; text-align: center; color: #9aa4af; }
+  #drop.over { border-color: var(--accent); color: var(--accent); }
+  #results { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 14px; padding: 16px 24px; }
+  figure { margin: 0; background: #1b1f24; border-radius: 10px; overflow: hidden; cursor: pointer; }
+  figure img { width: 100%; aspect-ratio: 1; object-fit: cover; display: block; background: #0b0d10; }
+  figcaption { padding: 6px 10px; font-size: 12px; display: flex; justify-content: space-between; gap: 8px; }
+  figcaption span:first-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .score { color: var(--accent); font-variant-numeric: tabular-nums; }
+</style>
+</head>
+<body>
+<header>
+  <h1>The Visual Cortex</h1>
+  <form id="search-form">
+    <input id="query" type="search" placeholder="Describe an image… (e.g. a red car)" autocomplete="off" autofocus>
+    <button type="submit">Search</button>
+  </form>
+  <span id="stats"></span>
+</header>
+<div id="drop">Drop an image here to search by example</div>
+<div id="status" style="padding: 8px 24px 0"></div>
+<main id="results"></main>
+<script type="module">
+  const token = new URLSearchParams(location.hash.slice(1)).get('token') || localStorage.getItem('vc-token') || '';
+  if (token) localStorage.setItem('vc-token', token);
+  const auth = token ? { Authorization: 'Bearer ' + token } : {};
+  const $ = (id) => document.getElementById(id);
+  const status = (text) => { $('status').textContent = text; };
+
+  async function api(path, init = {}) {
+    const response = await fetch(path, { ...init, headers: { ...auth, ...(init.headers || {}) } });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error || response.statusText);
+    return body;
+  }
+
+  function render(results, label) {
+    const grid = $('results');
+    grid.replaceChildren();
+    for (const hit of results) {
+      const figure = document.createElement('figure');
+      figure.dataset.id = hit.id;
+      figure.title = hit.file + ' — click to find similar images';
+      const img = document.createElement('img');
+      img.loading = 'lazy';
+      img.alt = hit.file;
+      img.src = '/api/images/' + hit.id + (token ? '?token=' + encodeURIComponent(token) : '');
+      const caption = document.createElement('figcaption');
+      const name = document.createElement('span');
+      name.textContent = hit.rank + '. ' + hit.file;
+      const score = document.createElement('span');
+      score.className = 'score';
+      score.textContent = hit.score.toFixed(4);
+      caption.append(name, score);
+      figure.append(img, caption);
+      figure.addEventListener('click', () => run(() => api('/api/search?k=24&id=' + hit.id), 'images like ' + hit.file));
+      grid.append(figure);
+    }
+    status(results.length + ' results for ' + label);
+  }
+
+  async function run(request, label) {
+    status('searching…');
+    try { render((await request()).results, label); } catch (error) { status('error: ' + error.message); }
+  }
+
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const q = $('query').value.trim();
+    if (q) run(() => api('/api/search?k=24&q=' + encodeURIComponent(q)), '"' + q + '"');
+  });
+
+  const drop = $('drop');
+  drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    const file = event.dataTransfer.files[0];
+    if (file) run(() => api('/api/search?k=24', { method: 'POST', body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } }), file.name);
+  });
+
+  api('/api/stats').then((s) => { $('stats').textContent = s.count + ' images · ' + s.model + ' (' + s.dtype + ', ' + s.dims + '-d)'; })
+    .catch((error) => status('error: ' + error.message));
+</script>
+</body>
+</html>
+`;

@@ -1,0 +1,215 @@
+/**
+ * The dashboard: menu → set-up → run → summary, plus the validation and search screens when they are provided.
+ * Everything that does work arrives as a service from the command layer; this component only routes intent.
+ */
+import {Text, useInput} from 'ink';
+import {type ReactNode, useEffect, useRef, useState} from 'react';
+import type {Preset} from '../core/presets/preset-store.js';
+import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
+import type {RunSetup} from '../core/run/run-setup.js';
+import type {DeviceAvailability} from '../core/runtime/onnx.js';
+import {createEventStore, type EventStore, useThrottledState} from './event-store.js';
+import {Menu} from './menu.js';
+import {RunScreen} from './run-screen.js';
+import {initialRunViewState, type RunViewState, reduceRunView} from './run-view-state.js';
+import type {ModelChoice} from './setup-form.js';
+import {type PullView, SetupScreen} from './setup-screen.js';
+import {type SummaryAction, SummaryScreen} from './summary-screen.js';
+
+export interface DashboardServices {
+  devices: readonly DeviceAvailability[];
+  listModels(): Promise<ModelChoice[]>;
+  pullModel(model: string, dtype: string, onProgress: (pull: PullView) => void): Promise<void>;
+  /** Throws a UserError when the presets file cannot be read. */
+  listPresets(): Preset[];
+  savePreset(name: string, setup: RunSetup): void;
+  deletePreset(name: string): void;
+  startRun(setup: RunSetup, signal: AbortSignal, onEvent: (event: RunEvent) => void): Promise<RunReport>;
+  /** Screens owned elsewhere; left out when not available. */
+  renderValidation?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
+  renderSearch?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
+}
+
+export type DashboardScreen = 'menu' | 'setup' | 'run' | 'summary' | 'validate' | 'search';
+
+export interface DashboardAppProps {
+  services: DashboardServices;
+  initialSetup: RunSetup;
+  initialScreen: 'menu' | 'setup' | 'run';
+  /** The app is finished; the owner unmounts and uses the exit code. */
+  onExit: (code: number) => void;
+  /** Second Ctrl+C during a run: the owner restores the terminal and quits at once. */
+  onForceExit: () => void;
+  /** Render rate of the run screen. */
+  renderIntervalMs?: number;
+}
+
+interface ActiveRun {
+  store: EventStore<RunViewState, RunEvent>;
+  controller: AbortController;
+}
+
+function describe(error: unknown): string {
+  const hint = (error as {hint?: string}).hint;
+  const message = error instanceof Error ? error.message : String(error);
+  return hint ? `${message} (fix: ${hint})` : message;
+}
+
+export function DashboardApp(props: DashboardAppProps) {
+  const {services} = props;
+  const [screen, setScreen] = useState<DashboardScreen>(props.initialScreen);
+  const [setup, setSetup] = useState<RunSetup>(props.initialSetup);
+  const [models, setModels] = useState<ModelChoice[]>([]);
+  const [presets, setPresets] = useState<Preset[] | {error: string}>(() => readPresets(services));
+  const [pull, setPull] = useState<PullView | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [run, setRun] = useState<ActiveRun | null>(null);
+  const [report, setReport] = useState<RunReport | null>(null);
+  const interrupts = useRef(0);
+
+  const refreshModels = () => {
+    services.listModels().then(setModels, (error: unknown) => setMessage(describe(error)));
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once at mount
+  useEffect(refreshModels, []);
+
+  const start = (next: RunSetup) => {
+    setSetup(next);
+    setMessage(null);
+    const active: ActiveRun = {
+      store: createEventStore(reduceRunView, initialRunViewState),
+      controller: new AbortController(),
+    };
+    interrupts.current = 0;
+    setRun(active);
+    setScreen('run');
+    services.startRun(next, active.controller.signal, active.store.dispatch).then(
+      (finished) => {
+        setReport(finished);
+        setScreen('summary');
+      },
+      (error: unknown) => {
+        setMessage(describe(error));
+        setScreen('setup');
+      },
+    );
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: start once when launched straight into a run
+  useEffect(() => {
+    if (props.initialScreen === 'run') start(props.initialSetup);
+  }, []);
+
+  const onInterrupt = () => {
+    interrupts.current++;
+    if (interrupts.current === 1) run?.controller.abort();
+    else props.onForceExit();
+  };
+
+  useInput(
+    (input, key) => {
+      if (key.ctrl && input === 'c') props.onExit(0);
+    },
+    {isActive: screen === 'menu' || screen === 'setup'},
+  );
+
+  const back = () => setScreen(report ? 'summary' : 'menu');
+  const onSummary = (action: SummaryAction) => {
+    if (action === 'quit') props.onExit(report?.interrupted ? 1 : 0);
+    else if (action === 'again') start(setup);
+    else if (action === 'setup') setScreen('setup');
+    else setScreen(action);
+  };
+
+  if (screen === 'menu')
+    return (
+      <Menu
+        items={[
+          ['setup', 'New run (set-up)'],
+          ...(services.renderValidation ? [['validate', 'Validate outputs'] as const] : []),
+          ...(services.renderSearch ? [['search', 'Search embeddings'] as const] : []),
+          ['quit', 'Quit'],
+        ]}
+        onChoose={(item) => (item === 'quit' ? props.onExit(0) : setScreen(item as DashboardScreen))}
+      />
+    );
+  if (screen === 'setup')
+    return (
+      <SetupScreen
+        initial={setup}
+        devices={services.devices}
+        models={models}
+        presets={presets}
+        pull={pull}
+        message={message}
+        onStart={start}
+        onBack={() => setScreen('menu')}
+        onPull={(model, dtype) => {
+          setPull({model, dtype, fraction: null, state: 'pulling'});
+          services.pullModel(model, dtype, setPull).then(
+            () => {
+              setPull({model, dtype, fraction: 1, state: 'done'});
+              refreshModels();
+            },
+            (error: unknown) =>
+              setPull({model, dtype, fraction: null, state: 'failed', message: describe(error)}),
+          );
+        }}
+        onSavePreset={(name, values) => {
+          try {
+            services.savePreset(name, values);
+            setMessage(`saved preset '${name}'`);
+          } catch (error) {
+            setMessage(describe(error));
+          }
+          setPresets(readPresets(services));
+        }}
+        onDeletePreset={(name) => {
+          try {
+            services.deletePreset(name);
+            setMessage(`deleted preset '${name}'`);
+          } catch (error) {
+            setMessage(describe(error));
+          }
+          setPresets(readPresets(services));
+        }}
+      />
+    );
+  if (screen === 'run' && run)
+    return <LiveRun store={run.store} onInterrupt={onInterrupt} intervalMs={props.renderIntervalMs} />;
+  if (screen === 'summary' && report)
+    return (
+      <SummaryScreen
+        report={report}
+        actions={[
+          ...(services.renderValidation && report.outputFiles.length > 0 ? (['validate'] as const) : []),
+          ...(services.renderSearch && report.outputFiles.length > 0 ? (['search'] as const) : []),
+          'again',
+          'setup',
+          'quit',
+        ]}
+        onAction={onSummary}
+      />
+    );
+  if (screen === 'validate' && services.renderValidation)
+    return <>{services.renderValidation({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
+  if (screen === 'search' && services.renderSearch)
+    return <>{services.renderSearch({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
+  return <Text>…</Text>;
+}
+
+function readPresets(services: DashboardServices): Preset[] | {error: string} {
+  try {
+    return services.listPresets();
+  } catch (error) {
+    return {error: `presets unavailable: ${describe(error)}`};
+  }
+}
+
+function LiveRun(props: {
+  store: EventStore<RunViewState, RunEvent>;
+  onInterrupt: () => void;
+  intervalMs: number | undefined;
+}) {
+  const state = useThrottledState(props.store, props.intervalMs);
+  return <RunScreen state={state} onInterrupt={props.onInterrupt} />;
+}

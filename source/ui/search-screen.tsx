@@ -1,0 +1,153 @@
+/**
+ * The search screen: type a query, see ranked results with scores as you type. It knows nothing of models or
+ * files: the owner passes `search` (e.g. `(query) => searcher.search(query, 20)`). Typing searches after a short
+ * pause, Enter searches at once, Esc goes back. Answers to older queries that arrive late are dropped.
+ */
+import {Box, Text, useInput} from 'ink';
+import Spinner from 'ink-spinner';
+import TextInput from 'ink-text-input';
+import {useEffect, useRef, useState} from 'react';
+import type {SearchResult} from '../core/search/searcher.js';
+import {shorten} from './format.js';
+
+export interface SearchScreenProps {
+  search: (query: string) => Promise<SearchResult[]>;
+  onBack?: () => void;
+  /** A line under the heading, e.g. "1,204 images · ViT-B-32 fp32 · exact". */
+  subtitle?: string;
+  initialQuery?: string;
+  /** Pause after the last keystroke before searching. */
+  debounceMs?: number;
+  /** Width available for a result row. */
+  width?: number;
+}
+
+type SearchState =
+  | {type: 'idle'}
+  | {type: 'searching'; query: string}
+  | {type: 'done'; query: string; results: SearchResult[]; ms: number}
+  | {type: 'failed'; query: string; message: string; hint?: string};
+
+const BAR_WIDTH = 10;
+
+/** Scores are cosines in [-1, 1]; the bar shows where in the shown results' range each one falls. */
+function scoreBar(score: number, best: number, worst: number): string {
+  const span = best - worst;
+  const fraction = span > 0 ? (score - worst) / span : 1;
+  const filled = Math.max(1, Math.round(fraction * BAR_WIDTH));
+  return `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
+}
+
+export function SearchScreen(props: SearchScreenProps) {
+  const {search, onBack, debounceMs = 200} = props;
+  const width = props.width ?? 80;
+  const [query, setQuery] = useState(props.initialQuery ?? '');
+  const [state, setState] = useState<SearchState>({type: 'idle'});
+  const latest = useRef(0);
+  const timer = useRef<NodeJS.Timeout | undefined>(undefined);
+
+  const run = (text: string) => {
+    clearTimeout(timer.current);
+    const trimmed = text.trim();
+    const ticket = ++latest.current;
+    if (!trimmed) {
+      setState({type: 'idle'});
+      return;
+    }
+    setState({type: 'searching', query: trimmed});
+    const started = performance.now();
+    search(trimmed).then(
+      (results) => {
+        if (ticket === latest.current)
+          setState({type: 'done', query: trimmed, results, ms: performance.now() - started});
+      },
+      (error: unknown) => {
+        if (ticket !== latest.current) return;
+        const message = error instanceof Error ? error.message : String(error);
+        setState({type: 'failed', query: trimmed, message, hint: (error as {hint?: string}).hint});
+      },
+    );
+  };
+
+  // Only on mount: later queries come from typing, and a running search's answer is dropped on unmount.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the initial query is searched once, on mount
+  useEffect(() => {
+    if (props.initialQuery) run(props.initialQuery);
+    return () => {
+      clearTimeout(timer.current);
+      latest.current++;
+    };
+  }, []);
+
+  useInput((_input, key) => {
+    if (key.escape) onBack?.();
+  });
+
+  const onChange = (text: string) => {
+    setQuery(text);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => run(text), debounceMs);
+  };
+
+  return (
+    <Box flexDirection="column">
+      <Text bold>Search embeddings</Text>
+      {props.subtitle ? <Text dimColor>{props.subtitle}</Text> : null}
+      <Box marginTop={1}>
+        <Text color="cyan">{'› '}</Text>
+        <TextInput
+          value={query}
+          onChange={onChange}
+          onSubmit={run}
+          placeholder='a red car   ·   "cat" - "dog"   ·   "beach" + image:photo.jpg'
+        />
+      </Box>
+      <Box marginTop={1} flexDirection="column">
+        <StateView state={state} width={width} />
+      </Box>
+      <Box marginTop={1}>
+        <Text dimColor>type to search · Enter: search now · Esc: back</Text>
+      </Box>
+    </Box>
+  );
+}
+
+function StateView({state, width}: {state: SearchState; width: number}) {
+  if (state.type === 'idle') return <Text dimColor>Results appear as you type.</Text>;
+  if (state.type === 'searching')
+    return (
+      <Text>
+        <Text color="cyan">
+          <Spinner type="dots" />
+        </Text>{' '}
+        searching {shorten(state.query, width - 12)}
+      </Text>
+    );
+  if (state.type === 'failed')
+    return (
+      <Box flexDirection="column">
+        <Text color="red">✗ {state.message}</Text>
+        {state.hint ? <Text dimColor> fix: {state.hint}</Text> : null}
+      </Box>
+    );
+  const {results} = state;
+  if (results.length === 0) return <Text dimColor>No results.</Text>;
+  const best = results[0]!.score;
+  const worst = results[results.length - 1]!.score;
+  const rankWidth = String(results.length).length;
+  const fileWidth = Math.max(10, width - rankWidth - BAR_WIDTH - 14);
+  return (
+    <Box flexDirection="column">
+      <Text dimColor>
+        {results.length} results in {Math.round(state.ms)} ms
+      </Text>
+      {results.map((result) => (
+        <Text key={result.id}>
+          {String(result.rank).padStart(rankWidth)}{' '}
+          <Text color="green">{result.score.toFixed(4).padStart(7)}</Text>{' '}
+          <Text color="gray">{scoreBar(result.score, best, worst)}</Text> {shorten(result.file, fileWidth)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

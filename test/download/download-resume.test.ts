@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import {copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, test} from 'node:test';
+import {downloadImages} from '../../source/core/download/download-images.js';
+import {DOWNLOAD_INDEX_FILE} from '../../source/core/download/image-store.js';
+import {FIXTURE_IMAGES_DIR, type ImageServer, startImageServer} from '../helpers/image-server.js';
+import {checkFolder, readIndex} from './check-folder.js';
+
+let server: ImageServer;
+let work: string;
+before(async () => {
+  // Every fourth image answers slowly, so an abort always finds requests in flight.
+  server = await startImageServer({
+    count: 12,
+    plan: ({path}) => (/\/image\/\d*[37]\.jpg$/.test(path) ? 'slow-headers:400' : undefined),
+  });
+  work = await mkdtemp(join(tmpdir(), 'vc-resume-'));
+});
+after(async () => {
+  await server.close();
+  await rm(work, {recursive: true, force: true});
+});
+
+test('an aborted run leaves only complete images; the next run reaches the total without refetching them', async () => {
+  const outputDir = join(work, 'resume');
+  const controller = new AbortController();
+  const template = `${server.origin}/image/{index}.jpg`;
+  let keptEvents = 0;
+  const first = await downloadImages({
+    provider: 'custom',
+    urlTemplate: template,
+    count: 10,
+    workers: 3,
+    outputDir,
+    signal: controller.signal,
+    onEvent: (event) => {
+      if (event.type === 'kept' && ++keptEvents === 3) controller.abort();
+    },
+  });
+  assert.equal(first.interrupted, true);
+  assert.equal(first.stopReason, 'aborted');
+  assert.ok(first.kept >= 3 && first.kept < 10, `kept ${first.kept}`);
+  assert.deepEqual(first.files.length, first.kept);
+  const settled = first.kept + first.failed + first.duplicates + first.retries;
+  assert.ok(first.attempts > settled, 'the abort cut requests in flight');
+  const firstEntries = await checkFolder(outputDir);
+  assert.equal(firstEntries.length, first.kept);
+
+  const second = await downloadImages({
+    provider: 'custom',
+    urlTemplate: template,
+    count: 10,
+    workers: 3,
+    outputDir,
+  });
+  assert.equal(second.alreadyPresent, first.kept);
+  assert.equal(second.kept, 10 - first.kept);
+  assert.equal(second.stopReason, 'complete');
+  const entries = await checkFolder(outputDir);
+  assert.equal(entries.length, 10);
+  for (const entry of firstEntries) {
+    const path = new URL(entry.url ?? '').pathname;
+    assert.equal(server.hits.get(path), 1, `${path} was fetched once, not again on resume`);
+  }
+
+  const third = await downloadImages({provider: 'custom', urlTemplate: template, count: 10, outputDir});
+  assert.equal(third.kept, 0);
+  assert.equal(third.attempts, 0);
+  assert.equal(third.stopReason, 'complete');
+});
+
+test('opening a folder after a crash: stale temp files go, torn and dangling index lines go, strays are adopted', async () => {
+  const outputDir = join(work, 'crashed');
+  await mkdir(outputDir, {recursive: true});
+  await copyFile(join(FIXTURE_IMAGES_DIR, 'photo_640x480.jpg'), join(outputDir, 'img_000001.jpg'));
+  await copyFile(join(FIXTURE_IMAGES_DIR, 'square_224.png'), join(outputDir, 'img_000002.png'));
+  await copyFile(join(FIXTURE_IMAGES_DIR, 'gray_320x240.jpg'), join(outputDir, 'holiday.jpg'));
+  await writeFile(join(outputDir, '.tmp-img_000003.jpg-4242-deadbeef'), 'half an image');
+  const photo = await readFile(join(outputDir, 'img_000001.jpg'));
+  const {createHash} = await import('node:crypto');
+  const good = {
+    name: 'img_000001.jpg',
+    sha256: createHash('sha256').update(photo).digest('hex'),
+    url: 'http://example.invalid/1',
+    provider: 'picsum',
+    width: 640,
+    height: 480,
+    bytes: photo.length,
+    time: new Date(0).toISOString(),
+  };
+  const dangling = {...good, name: 'img_000009.jpg', sha256: 'f'.repeat(64)};
+  await writeFile(
+    join(outputDir, DOWNLOAD_INDEX_FILE),
+    `${JSON.stringify(good)}\n${JSON.stringify(dangling)}\n{"name":"img_000002.png","sha2`,
+  );
+
+  const report = await downloadImages({
+    provider: 'picsum',
+    picsumBaseUrl: server.origin,
+    count: 3,
+    outputDir,
+  });
+  assert.equal(report.alreadyPresent, 3, 'the indexed photo plus two adopted images');
+  assert.equal(report.recoveredFiles, 2);
+  assert.equal(report.cleanedTempFiles, 1);
+  assert.equal(report.kept, 0);
+  assert.equal(report.stopReason, 'complete');
+  const entries = await checkFolder(outputDir);
+  assert.deepEqual(entries.map((entry) => entry.name).sort(), [
+    'holiday.jpg',
+    'img_000001.jpg',
+    'img_000002.png',
+  ]);
+  assert.equal(
+    entries.find((entry) => entry.name === 'img_000001.jpg')?.url,
+    good.url,
+    'known origins are kept',
+  );
+  assert.ok(!(await readdir(outputDir)).some((name) => name.startsWith('.tmp-')));
+});
+
+test('an image already in the folder is a duplicate, not a second file; new names continue the numbering', async () => {
+  const outputDir = join(work, 'dups');
+  await mkdir(outputDir, {recursive: true});
+  await writeFile(join(outputDir, 'img_000041.jpg'), server.images[0]!);
+  const urlsFile = join(work, 'dups.txt');
+  await writeFile(urlsFile, `${server.urls[0]}\n${server.urls[1]}\n${server.urls[0]}?again\n`);
+  const report = await downloadImages({provider: 'urls', urlsFile, count: 5, outputDir});
+  assert.equal(report.duplicates, 2);
+  assert.equal(report.kept, 1);
+  assert.deepEqual(report.files, ['img_000042.jpg']);
+  assert.equal(report.stopReason, 'exhausted');
+  assert.equal((await readIndex(outputDir)).length, 2);
+  await checkFolder(outputDir);
+});
