@@ -1,6 +1,8 @@
 /** Preprocessing fidelity: a contender's pixel tensors against the reference (HF CLIPImageProcessor) values. */
+
 import {readFile} from 'node:fs/promises';
 import {basename} from 'node:path';
+import {gunzipSync} from 'node:zlib';
 import {parseNpy} from '../source/core/npy.js';
 
 export const PIXELS_PER_IMAGE = 3 * 224 * 224;
@@ -13,7 +15,7 @@ export interface PixelFidelity {
 }
 
 export async function readGoldenPixels(path: string): Promise<Float32Array> {
-  const array = parseNpy(await readFile(path));
+  const array = parseNpy(gunzipSync(await readFile(path)));
   if (array.descr !== '<f4') throw new Error(`${path}: expected float32, found ${array.descr}`);
   return new Float32Array(new Uint8Array(array.payload).buffer);
 }

@@ -105,7 +105,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   log(`images: ${sets.map((set) => `${set.count} x ${set.width}x${set.height}`).join(', ')}`);
   const images = await ensureImageSets(join(options.cacheDir, 'images'), sets);
   const fixtures = await fixtureImageOrder(FIXTURES.golden, FIXTURES.images);
-  const goldenPath = join(FIXTURES.golden, 'pixel_values.npy');
+  const goldenPath = join(FIXTURES.golden, 'pixel_values.npy.gz');
   const workDir = options.workDir;
   await mkdir(workDir, {recursive: true});
   const context: ContenderContext = {

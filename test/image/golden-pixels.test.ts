@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {test} from 'node:test';
+import {gunzipSync} from 'node:zlib';
 import {
   type PreprocessConfig,
   parsePreprocessorConfig,
@@ -18,7 +19,7 @@ async function loadGolden(): Promise<{images: string[]; pixels: Float32Array; co
   const meta = JSON.parse(await readFile(join(fixtures, 'golden', 'meta.json'), 'utf8')) as {
     images: string[];
   };
-  const npy = parseNpy(await readFile(join(fixtures, 'golden', 'pixel_values.npy')));
+  const npy = parseNpy(gunzipSync(await readFile(join(fixtures, 'golden', 'pixel_values.npy.gz'))));
   assert.equal(npy.descr, '<f4');
   assert.deepEqual(npy.shape, [meta.images.length, 3, 224, 224]);
   const pixels = new Float32Array(new Uint8Array(npy.payload).buffer);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {readFile} from 'node:fs/promises';
 import {test} from 'node:test';
+import {gunzipSync} from 'node:zlib';
 import {parseNpy, readFloat32Matrix} from '../../source/core/npy.js';
 import {openInferenceWorker} from '../../source/core/runtime/inference-client.js';
 
@@ -25,7 +26,7 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 test('the worker session reproduces the golden embeddings from the golden pixel values', async (t) => {
-  const pixelArray = parseNpy(await readFile(new URL('golden/pixel_values.npy', fixtures)));
+  const pixelArray = parseNpy(gunzipSync(await readFile(new URL('golden/pixel_values.npy.gz', fixtures))));
   assert.deepEqual(pixelArray.shape, [8, 3, 224, 224]);
   const pixels = {data: new Float32Array(new Uint8Array(pixelArray.payload).buffer)};
   const embeds = await golden('image_embeds.npy');

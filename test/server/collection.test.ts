@@ -163,7 +163,7 @@ test('the web UI searches, shows scores and searches by a clicked result (headle
   try {
     const page = await browser.newPage();
     await page.goto(base);
-    await page.waitForFunction(() => document.getElementById('stats')?.textContent?.includes('images'));
+    await page.waitForFunction("document.getElementById('stats')?.textContent?.includes('images')");
     await page.fill('#query', 'a photo');
     await page.press('#query', 'Enter');
     await page.waitForSelector('figure');
@@ -171,12 +171,12 @@ test('the web UI searches, shows scores and searches by a clicked result (headle
     assert.match((await page.locator('.score').first().textContent()) ?? '', /^-?\d\.\d{4}$/);
     const clicked = (await page.locator('figure').nth(2).getAttribute('data-id'))!;
     await page.locator('figure').nth(2).click();
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('images like'));
+    await page.waitForFunction("document.getElementById('status')?.textContent?.includes('images like')");
     assert.equal(await page.locator('figure').first().getAttribute('data-id'), clicked);
     const loaded = await page
       .locator('figure img')
       .first()
-      .evaluate((img) => (img as HTMLImageElement).naturalWidth);
+      .evaluate((img) => (img as unknown as {naturalWidth: number}).naturalWidth);
     assert.ok(loaded > 0, 'result thumbnails load from /api/images');
   } finally {
     await browser.close();
