@@ -49,6 +49,17 @@ test('a folder opens by path or by a name (Hub ids included) under the models di
   assert.equal(byPath.dir, tinyClip);
 });
 
+test('registry aliases and Hub ids find the folder that `models pull` installed', async () => {
+  const models = join(work, 'aliases');
+  await mkdir(models, {recursive: true});
+  await cp(tinyClip, join(models, 'ViT-B-32'), {recursive: true});
+  for (const alias of ['ViT-B-32', 'vit-b-32', 'ViT-B/32', 'Xenova/clip-vit-base-patch32']) {
+    const folder = await openModelFolder(alias, {modelsDir: models});
+    assert.equal(folder.dir, join(models, 'ViT-B-32'), alias);
+    assert.equal(folder.name, 'ViT-B-32', alias);
+  }
+});
+
 test('missing models and files are user errors naming the path and the fix', async () => {
   const models = join(work, 'empty-models');
   await assert.rejects(openModelFolder('ViT-B-16', {modelsDir: models}), (error: Error & {hint?: string}) => {

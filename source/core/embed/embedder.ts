@@ -64,7 +64,7 @@ export interface EmbedderOptions {
   /** Intra-op threads for inference; default: the cores available to this process. */
   threads?: number;
   /**
-   * Preprocessing worker threads (default: as many as inference threads, at most 8). 0 preprocesses on the calling
+   * Preprocessing worker threads (default: half the inference threads, at least 1, at most 8). 0 preprocesses on the calling
    * thread, which then stalls for the reference resampler's work (tens to hundreds of ms per large image).
    */
   preprocessWorkers?: number;
@@ -137,7 +137,9 @@ async function wrapSession(
   const output = pickTensor(client.outputs, 'image_embeds', 'output');
   const perImage = tensorLength(folder.preprocess);
   const [channels, height, width] = imageShape(input, folder.preprocess);
-  const workers = options.preprocessWorkers ?? Math.min(8, threads);
+  // Preprocessing costs ~15-20% of inference's CPU per image: half as many workers as inference threads keep the
+  // model fed without oversubscribing the cores (measured on 2 cores: 1 worker = same images/s, ~120 MB less RSS).
+  const workers = options.preprocessWorkers ?? Math.max(1, Math.min(8, Math.floor(threads / 2)));
   const pool = workers > 0 ? createPreprocessPool(folder.preprocess, workers) : undefined;
   await pool?.ready.catch(async (error: unknown) => {
     await pool.close();

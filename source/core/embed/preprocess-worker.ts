@@ -5,11 +5,15 @@
 import {parentPort, workerData} from 'node:worker_threads';
 import {describeError} from '../errors.js';
 import {type PreprocessConfig, preprocessImage} from '../image/clip-preprocess.js';
+import {configureImageThreads} from '../image/sharp-image.js';
 import type {PreprocessRequest, PreprocessResponse} from './preprocess-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('preprocess-worker.ts must run in a worker thread');
 const config = (workerData as {config: PreprocessConfig}).config;
+// libvips' pool is per process; decoding one image needs no parallelism, and extra threads only fight
+// onnxruntime's intra-op threads for the cores.
+configureImageThreads(1);
 
 port.postMessage({ready: true});
 

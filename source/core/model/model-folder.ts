@@ -2,10 +2,12 @@
  * A model is a folder in the Hugging Face / transformers.js layout. `--model` is either a path to such a folder
  * or a name resolved under the models directory (names may contain '/', like Hub ids).
  */
+
 import {readFile, stat} from 'node:fs/promises';
 import {isAbsolute, join, resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {type PreprocessConfig, parsePreprocessorConfig} from '../image/clip-preprocess.js';
+import {installedName} from './registry.js';
 
 export type Dtype = 'fp32' | 'q8' | 'fp16';
 export const DTYPES: readonly Dtype[] = ['fp32', 'q8', 'fp16'];
@@ -84,15 +86,25 @@ function pullHint(name: string, dtype: Dtype): string {
   return `run 'visual-cortex models pull ${name} --dtype ${dtype}', or place the Hugging Face files there by hand (onnx/vision_model*.onnx, preprocessor_config.json, tokenizer.json)`;
 }
 
+/** Aliases (`vit-b-32`, `ViT-B/32`, the Hub id) find the folder `models pull` installed; other names stay as given. */
+function installedNameOrSelf(nameOrPath: string): string {
+  if (looksLikePath(nameOrPath)) return nameOrPath;
+  try {
+    return installedName(nameOrPath);
+  } catch {
+    return nameOrPath;
+  }
+}
+
 export async function openModelFolder(nameOrPath: string, options: OpenModelOptions): Promise<ModelFolder> {
   const dtype = options.dtype ?? 'fp32';
   // A name wins when it exists under the models directory; otherwise an existing folder path is taken as is.
-  const underModels = join(options.modelsDir, nameOrPath);
+  const underModels = join(options.modelsDir, installedNameOrSelf(nameOrPath));
   let dir: string;
   let name: string;
   if (!looksLikePath(nameOrPath) && (await isDirectory(underModels))) {
     dir = resolve(underModels);
-    name = nameOrPath;
+    name = installedNameOrSelf(nameOrPath);
   } else if (await isDirectory(resolve(nameOrPath))) {
     dir = resolve(nameOrPath);
     name = dir.split(/[\\/]/).filter(Boolean).pop() ?? nameOrPath;
