@@ -3,10 +3,12 @@
  * preprocessed on the main thread with our preprocessImageInto while batch k runs), with the knobs that decide
  * how well the two overlap on few cores: ORT spinning, libvips threads, batch size, memory options.
  */
+
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {Worker} from 'node:worker_threads';
 import sharp from 'sharp';
+import {parsePreprocessorConfig, preprocessImageInto} from '../../source/core/image/clip-preprocess.js';
 import type {SessionOptions} from '../../source/core/runtime/onnx.js';
 import {childMain, peakRssMb} from '../child-process.js';
 import {PIXELS_PER_IMAGE} from '../fidelity.js';
@@ -29,16 +31,6 @@ export interface OverlapResult {
   peakRssMb: number;
 }
 
-interface PreprocessModule {
-  parsePreprocessorConfig(json: unknown): unknown;
-  preprocessImageInto(
-    data: Uint8Array | string,
-    config: unknown,
-    target: Float32Array,
-    offset: number,
-  ): Promise<unknown>;
-}
-
 function startWorker(modelPath: string, session: SessionOptions): Worker {
   const url = new URL('./overlap-worker.ts', import.meta.url);
   const bootstrap = `import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(url.href)}); });`;
@@ -48,9 +40,7 @@ function startWorker(modelPath: string, session: SessionOptions): Worker {
 await childMain<OverlapInput, OverlapResult>(async (input) => {
   sharp.concurrency(input.sharpConcurrency);
   if (!input.sharpCache) sharp.cache(false);
-  const modulePath = '../../source/core/image/clip-preprocess.js';
-  const preprocess = (await import(modulePath)) as PreprocessModule;
-  const config = preprocess.parsePreprocessorConfig(
+  const config = parsePreprocessorConfig(
     JSON.parse(await readFile(join(input.modelDir, 'preprocessor_config.json'), 'utf8')),
   );
   const worker = startWorker(join(input.modelDir, 'onnx', input.graph), input.session);
@@ -59,7 +49,7 @@ await childMain<OverlapInput, OverlapResult>(async (input) => {
     const paths = input.images.slice(start, start + input.batchSize);
     const tensor = new Float32Array(paths.length * PIXELS_PER_IMAGE);
     for (const [index, path] of paths.entries()) {
-      await preprocess.preprocessImageInto(await readFile(path), config, tensor, index * PIXELS_PER_IMAGE);
+      await preprocessImageInto(await readFile(path), config, tensor, index * PIXELS_PER_IMAGE);
     }
     return {data: tensor, count: paths.length};
   };

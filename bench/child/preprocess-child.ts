@@ -3,10 +3,12 @@
  * preprocessImageInto (decode, resize, crop, normalise), one image at a time with one libvips thread, in both
  * wall and CPU milliseconds. On a 2-core machine every CPU millisecond spent here is taken from inference.
  */
+
 import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import sharp from 'sharp';
+import {parsePreprocessorConfig, preprocessImageInto} from '../../source/core/image/clip-preprocess.js';
 import {childMain} from '../child-process.js';
 import {PIXELS_PER_IMAGE} from '../fidelity.js';
 
@@ -27,16 +29,6 @@ export interface PreprocessChildResult {
   sets: Record<string, {images: number; readAndHash: StageCost; decode: StageCost; preprocess: StageCost}>;
 }
 
-interface PreprocessModule {
-  parsePreprocessorConfig(json: unknown): unknown;
-  preprocessImageInto(
-    data: Uint8Array | string,
-    config: unknown,
-    target: Float32Array,
-    offset: number,
-  ): Promise<unknown>;
-}
-
 async function cost(count: number, work: (index: number) => Promise<unknown>): Promise<StageCost> {
   await work(0); // warm caches and lazy initialisation
   const cpu = process.cpuUsage();
@@ -48,9 +40,7 @@ async function cost(count: number, work: (index: number) => Promise<unknown>): P
 
 await childMain<PreprocessChildInput, PreprocessChildResult>(async (input) => {
   sharp.concurrency(1);
-  const modulePath = '../../source/core/image/clip-preprocess.js';
-  const preprocess = (await import(modulePath)) as PreprocessModule;
-  const config = preprocess.parsePreprocessorConfig(
+  const config = parsePreprocessorConfig(
     JSON.parse(await readFile(join(input.modelDir, 'preprocessor_config.json'), 'utf8')),
   );
   const target = new Float32Array(PIXELS_PER_IMAGE);
@@ -67,9 +57,7 @@ await childMain<PreprocessChildInput, PreprocessChildResult>(async (input) => {
           .digest(),
       ),
       decode: await cost(images.length, (index) => sharp(at(index)).raw().toBuffer()),
-      preprocess: await cost(images.length, (index) =>
-        preprocess.preprocessImageInto(at(index), config, target, 0),
-      ),
+      preprocess: await cost(images.length, (index) => preprocessImageInto(at(index), config, target, 0)),
     };
   }
   return {sets};

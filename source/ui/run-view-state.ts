@@ -1,19 +1,12 @@
 /**
  * The run screen's view state, reduced from the pipeline's events. Pure: tests feed synthetic events.
  */
-import type {FailureReason, WorkerState} from '../core/download/types.js';
+import type {FailureReason, WorkerStatus} from '../core/download/types.js';
 import type {MemoryUsage} from '../core/run/embed-stage.js';
 import type {RunEvent, RunReport, RunStage} from '../core/run/run-pipeline.js';
 
-export interface WorkerRow {
-  worker: number;
-  state: WorkerState;
-  url: string | null;
-  bytesReceived: number;
-  bytesTotal: number | null;
-  speed: number;
-  attempt: number;
-}
+/** A download worker's row: the downloader's own status, less the internal back-off wait. */
+export type WorkerRow = Omit<WorkerStatus, 'waitMs'>;
 
 export interface DownloadView {
   requested: number;

@@ -4,6 +4,7 @@ import {test} from 'node:test';
 import {gunzipSync} from 'node:zlib';
 import {parseNpy, readFloat32Matrix} from '../../source/core/npy.js';
 import {openInferenceWorker} from '../../source/core/runtime/inference-client.js';
+import {cosine} from '../embed/helpers.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
 const visionModel = new URL('tiny-clip/onnx/vision_model.onnx', fixtures).pathname;
@@ -11,18 +12,6 @@ const IMAGE = 3 * 224 * 224;
 
 async function golden(name: string) {
   return readFloat32Matrix(await readFile(new URL(`golden/${name}`, fixtures)));
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] ?? 0) * (b[i] ?? 0);
-    na += (a[i] ?? 0) ** 2;
-    nb += (b[i] ?? 0) ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 test('the worker session reproduces the golden embeddings from the golden pixel values', async (t) => {

@@ -2,20 +2,12 @@
  * Recall@k of an approximate index against exact search: for each query, the fraction of the exact top-k rows the
  * index also returned, averaged. Queries are given vectors, or rows sampled from the matrix (deterministically).
  */
+
+import {seededRandom} from '../random.js';
 import {type EmbeddingMatrix, exactSearch} from './exact-search.js';
 import type {AnnIndex, RecallReport} from './hnsw-index.js';
 
-/** A small deterministic generator (mulberry32), so sampled queries repeat run to run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export {seededRandom};
 
 export function sampleRows(matrix: EmbeddingMatrix, count: number, seed = 7): Float32Array[] {
   const random = seededRandom(seed);

@@ -1,15 +1,6 @@
 /** Reproducible sampling for the spot check: a seeded generator (mulberry32) and distinct indices. */
 
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export {seededRandom} from '../random.js';
 
 /** `count` distinct indices from [0, size), in sampling order (a partial Fisher-Yates shuffle). */
 export function sampleIndices(size: number, count: number, random: () => number): number[] {
