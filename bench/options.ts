@@ -1,5 +1,6 @@
 /** Command-line options of `npm run bench`. */
 import {parseArgs} from 'node:util';
+import {DEFAULT_BATCH_SIZE} from '../source/core/embed/batch-size.js';
 
 export type BenchDtype = 'fp32' | 'q8';
 export type ContenderName = 'bare' | 'embed' | 'transformers-js';
@@ -45,7 +46,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --contenders LIST      bare,embed,transformers-js (default all), or none
   --rounds N             repeat each contender N times, interleaved (default 2; the best round counts)
   --threads N            intra-op threads for every contender (default 2)
-  --batch N              batch size for every contender (default 32)
+  --batch N              batch size for every contender (default: embed's, ${DEFAULT_BATCH_SIZE})
   --embed-via cli|engine cli: the built CLI, as shipped (default); engine: embedImages under tsx
   --no-build             do not rebuild dist/ before measuring the CLI
   --no-download          skip the downloader benchmark
@@ -63,7 +64,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       contenders: {type: 'string', default: CONTENDERS.join(',')},
       rounds: {type: 'string'},
       threads: {type: 'string', default: '2'},
-      batch: {type: 'string', default: '32'},
+      batch: {type: 'string', default: String(DEFAULT_BATCH_SIZE)},
       'embed-via': {type: 'string', default: 'cli'},
       'no-build': {type: 'boolean', default: false},
       'no-download': {type: 'boolean', default: false},

@@ -5,6 +5,7 @@
 import {mkdir, rm, symlink} from 'node:fs/promises';
 import {basename, join} from 'node:path';
 import {type EmbedEvent, embedImages} from '../../source/core/embed/embed-images.js';
+import type {SessionTuning} from '../../source/core/runtime/inference-client.js';
 import {childMain, peakRssMb} from '../child-process.js';
 
 export interface EmbedChildInput {
@@ -17,7 +18,12 @@ export interface EmbedChildInput {
   threads: number;
   outputDir: string;
   /** Experiments only (the contender runs without): libvips' operation cache and thread count. */
-  tweaks?: {sharpCache?: boolean; sharpConcurrency?: number; preprocessWorkers?: number};
+  tweaks?: {
+    sharpCache?: boolean;
+    sharpConcurrency?: number;
+    preprocessWorkers?: number;
+    tuning?: SessionTuning;
+  };
 }
 
 export interface EmbedProfile {
@@ -74,6 +80,7 @@ await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
     ...(input.tweaks?.preprocessWorkers !== undefined
       ? {preprocessWorkers: input.tweaks.preprocessWorkers}
       : {}),
+    ...(input.tweaks?.tuning ? {tuning: input.tweaks.tuning} : {}),
     onEvent(event: EmbedEvent) {
       if (event.type === 'model-loaded') loadedAt = performance.now();
       if (event.type === 'batch') batches++;

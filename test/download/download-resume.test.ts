@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {downloadImages} from '../../source/core/download/download-images.js';
-import {DOWNLOAD_INDEX_FILE} from '../../source/core/download/image-store.js';
+import {DOWNLOAD_INDEX_FILE, ImageStore, sha256Hex} from '../../source/core/download/image-store.js';
 import {FIXTURE_IMAGES_DIR, type ImageServer, startImageServer} from '../helpers/image-server.js';
 import {checkFolder, readIndex} from './check-folder.js';
 
@@ -134,4 +134,35 @@ test('an image already in the folder is a duplicate, not a second file; new name
   assert.equal(report.stopReason, 'exhausted');
   assert.equal((await readIndex(outputDir)).length, 2);
   await checkFolder(outputDir);
+});
+
+test('images kept at once share group commits: every one is indexed exactly once, in a file that reopens whole', async () => {
+  const outputDir = join(work, 'group-commit');
+  const store = await ImageStore.open(outputDir, 1e8);
+  const fixture = await readFile(join(FIXTURE_IMAGES_DIR, (await readdir(FIXTURE_IMAGES_DIR))[0] ?? ''));
+  // 24 distinct byte strings (a trailing byte differs), kept concurrently as 16 workers would.
+  const kept = await Promise.all(
+    Array.from({length: 24}, (_, index) => {
+      const bytes = Buffer.concat([fixture, Buffer.from([index])]);
+      return store.keep(bytes, {
+        extension: 'jpg',
+        sha256: sha256Hex(bytes),
+        url: `http://127.0.0.1/${index}`,
+        provider: 'urls',
+        width: 1,
+        height: 1,
+      });
+    }),
+  );
+  await store.close();
+  const lines = (await readFile(join(outputDir, DOWNLOAD_INDEX_FILE), 'utf8')).trim().split('\n');
+  assert.equal(lines.length, 24);
+  assert.deepEqual(
+    new Set(lines.map((line) => JSON.parse(line).name)),
+    new Set(kept.map((entry) => entry.name)),
+  );
+  const reopened = await ImageStore.open(outputDir, 1e8);
+  assert.equal(reopened.count, 24);
+  assert.equal(reopened.recoveredFiles, 0);
+  await reopened.close();
 });

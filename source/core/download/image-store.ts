@@ -2,12 +2,14 @@
  * The output folder as a store of kept images: an append-only index (JSON lines, fsynced) beside the files,
  * SHA-256 de-duplication, atomic writes, and recovery at open (stale temp files removed, a torn last index line
  * dropped, index lines whose file is gone dropped, images without an index line adopted).
+ * Commits are grouped: each image's bytes are fsynced before its rename, and the images kept while one commit
+ * runs share the next directory fsync and index append + fsync (with 16 workers, 3 fsyncs per image become ~1).
  */
 import {createHash} from 'node:crypto';
 import {type FileHandle, mkdir, open, readdir, readFile, rm, stat} from 'node:fs/promises';
 import {extname, join} from 'node:path';
 import {UserError} from '../errors.js';
-import {writeFileAtomic} from '../fs/atomic-write.js';
+import {syncDirectory, writeFileAtomic} from '../fs/atomic-write.js';
 import {probeImage} from '../image/sharp-image.js';
 import {IMAGE_EXTENSIONS, sniffImageType} from './sniff.js';
 
@@ -43,6 +45,9 @@ export class ImageStore {
   private readonly urls = new Set<string>();
   private nextNumber = 1;
   private appendChain: Promise<void> = Promise.resolve();
+  /** Kept images waiting for the next group commit, and that commit (started once the chain is free). */
+  private waiting: IndexEntry[] = [];
+  private nextCommit: Promise<void> | undefined;
 
   private constructor(
     readonly directory: string,
@@ -127,15 +132,36 @@ export class ImageStore {
     this.byHash.set(details.sha256, name);
     const entry: IndexEntry = {name, ...rest, bytes: bytes.length, time: new Date().toISOString()};
     try {
-      await writeFileAtomic(join(this.directory, name), bytes);
+      await writeFileAtomic(join(this.directory, name), bytes, {
+        syncDirectory: false,
+        createDirectory: false,
+      });
     } catch (error) {
       this.byHash.delete(details.sha256);
       throw error;
     }
     this.entries.push(entry);
     this.remember(entry);
-    await this.append([entry]);
+    await this.commit(entry);
     return entry;
+  }
+
+  /** Resolves once the entry's file name and index line are on disk, together with whatever else is waiting. */
+  private commit(entry: IndexEntry): Promise<void> {
+    this.waiting.push(entry);
+    if (!this.nextCommit) {
+      const commit = this.appendChain.then(async () => {
+        const group = this.waiting;
+        this.waiting = [];
+        this.nextCommit = undefined;
+        await syncDirectory(this.directory);
+        await this.handle.appendFile(group.map((kept) => `${JSON.stringify(kept)}\n`).join(''));
+        await this.handle.sync();
+      });
+      this.nextCommit = commit;
+      this.appendChain = commit.catch(() => undefined);
+    }
+    return this.nextCommit;
   }
 
   async close(): Promise<void> {

@@ -229,8 +229,6 @@ export async function embedImages(
 
   emit({type: 'writing'});
   const dims = embedder.dims;
-  const vectors = new Float32Array(rows.length * dims);
-  for (const [index, row] of rows.entries()) vectors.set(row, index * dims);
   const writeStart = clock();
   const base = describeRun({
     embedder,
@@ -249,7 +247,7 @@ export async function embedImages(
   });
   const written = await writeEmbeddingOutputs(
     outputDir,
-    {vectors, count: rows.length, dims, filenames},
+    {vectors: rows, count: rows.length, dims, filenames},
     () => ({
       ...base,
       timings_seconds: {

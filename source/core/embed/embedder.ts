@@ -14,8 +14,10 @@ import {
 import {type Dtype, type ModelFolder, modelFileFor, openModelFolder} from '../model/model-folder.js';
 import {type InferenceClient, openInferenceWorker, type SessionTuning} from '../runtime/inference-client.js';
 import {assertDeviceAvailable, DEVICES, type Device, type TensorInfo} from '../runtime/onnx.js';
+import {DEFAULT_BATCH_SIZE} from './batch-size.js';
 import {mapWithConcurrency} from './concurrency.js';
 import {createPreprocessPool} from './preprocess-pool.js';
+import {createTensorSlots} from './tensor-slots.js';
 
 export type EmbedResult =
   | {id: string; ok: true; vector: Float32Array}
@@ -72,7 +74,7 @@ export interface EmbedderOptions {
   tuning?: SessionTuning;
 }
 
-export const DEFAULT_BATCH_SIZE = 32;
+export {DEFAULT_BATCH_SIZE} from './batch-size.js';
 
 export function parseDevice(value: string): Device {
   if ((DEVICES as readonly string[]).includes(value)) return value as Device;
@@ -103,7 +105,10 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   assertDeviceAvailable(device);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new UserError(`batch size must be a positive integer, got ${batchSize}`, 'use --batch-size 32');
+    throw new UserError(
+      `batch size must be a positive integer, got ${batchSize}`,
+      `use --batch-size ${DEFAULT_BATCH_SIZE}`,
+    );
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1)
     throw new UserError(
@@ -146,15 +151,22 @@ async function wrapSession(
     throw error;
   });
   const preprocessInto = async (item: EmbedInput, tensor: Float32Array, offset: number): Promise<void> => {
-    if (!pool) return preprocessImageInto(item.data, folder.preprocess, tensor, offset);
-    const result = await pool.preprocess(item.data);
+    if (!pool) {
+      await preprocessImageInto(item.data, folder.preprocess, tensor, offset);
+      return;
+    }
+    const result = await pool.preprocessInto(item.data, tensor, offset);
     if (!result.ok) throw new Error(result.reason);
-    tensor.set(result.tensor, offset);
   };
+  const slots = createTensorSlots(batchSize * perImage);
 
   const prepare = async (inputs: EmbedInput[]): Promise<PreparedBatch> => {
     const begin = performance.now();
-    const tensor = new Float32Array(inputs.length * perImage);
+    // A batch larger than batchSize (a caller's choice) gets a one-off tensor.
+    const tensor =
+      inputs.length <= batchSize
+        ? slots.acquire()
+        : new Float32Array(new SharedArrayBuffer(inputs.length * perImage * 4));
     // Enough in flight to keep every worker busy (two on the calling thread, where decoding is off-thread).
     const reasons = await mapWithConcurrency(inputs, pool?.size ?? 2, async (item, slot) => {
       try {
@@ -173,8 +185,12 @@ async function wrapSession(
       count++;
       return {id: item.id, ok: true};
     });
-    const exact = count === inputs.length ? tensor : tensor.slice(0, count * perImage);
-    return {items, tensor: exact, count, preprocessMs: performance.now() - begin};
+    return {
+      items,
+      tensor: tensor.subarray(0, count * perImage),
+      count,
+      preprocessMs: performance.now() - begin,
+    };
   };
 
   let dims = typeof output.shape[1] === 'number' && output.shape[1] > 0 ? output.shape[1] : 0;
@@ -182,16 +198,20 @@ async function wrapSession(
   const infer = async (batch: PreparedBatch): Promise<{results: EmbedResult[]; inferenceMs: number}> => {
     let vectors: Float32Array | undefined;
     let inferenceMs = 0;
-    if (batch.count > 0) {
-      const result = await client.run(input.name, output.name, batch.tensor, [
-        batch.count,
-        channels,
-        height,
-        width,
-      ]);
-      inferenceMs = result.ms;
-      dims = result.dims[1] ?? 0;
-      vectors = result.data;
+    try {
+      if (batch.count > 0) {
+        const result = await client.run(input.name, output.name, batch.tensor, [
+          batch.count,
+          channels,
+          height,
+          width,
+        ]);
+        inferenceMs = result.ms;
+        dims = result.dims[1] ?? 0;
+        vectors = result.data;
+      }
+    } finally {
+      slots.release(batch.tensor);
     }
     let row = 0;
     const results = batch.items.map((item): EmbedResult => {

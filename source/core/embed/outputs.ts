@@ -5,7 +5,7 @@
 import {createHash} from 'node:crypto';
 import {join} from 'node:path';
 import {writeFileAtomic} from '../fs/atomic-write.js';
-import {encodeFloat32Matrix, encodeUnicodeArray} from '../npy.js';
+import {encodeFloat32Matrix, encodeFloat32RowParts, encodeUnicodeArray} from '../npy.js';
 import type {EmbedMetadata} from './metadata.js';
 
 export const OUTPUT_FILES = {
@@ -30,13 +30,19 @@ export function outputPaths(outputDir: string): OutputPaths {
 
 export async function writeEmbeddingOutputs(
   outputDir: string,
-  rows: {vectors: Float32Array; count: number; dims: number; filenames: string[]},
+  /** `vectors`: one row-major matrix, or one array per row (written in place, never concatenated). */
+  rows: {vectors: Float32Array | readonly Float32Array[]; count: number; dims: number; filenames: string[]},
   /** Called after the .npy files are written, so timings can include writing them. */
   describe: () => Omit<EmbedMetadata, 'files'>,
 ): Promise<{paths: OutputPaths; metadata: EmbedMetadata}> {
   if (rows.filenames.length !== rows.count) throw new Error('filenames and rows are not aligned');
   const paths = outputPaths(outputDir);
-  const embeddings = encodeFloat32Matrix(rows.vectors, rows.count, rows.dims);
+  const embeddings =
+    rows.vectors instanceof Float32Array
+      ? [encodeFloat32Matrix(rows.vectors, rows.count, rows.dims)]
+      : encodeFloat32RowParts(rows.vectors, rows.dims);
+  if (!(rows.vectors instanceof Float32Array) && rows.vectors.length !== rows.count)
+    throw new Error('row count does not match');
   const filenames = encodeUnicodeArray(rows.filenames);
   await writeFileAtomic(paths.embeddings, embeddings);
   await writeFileAtomic(paths.filenames, filenames);
@@ -51,6 +57,13 @@ export async function writeEmbeddingOutputs(
   return {paths, metadata: committed};
 }
 
-function fingerprint(bytes: Uint8Array): {bytes: number; sha256: string} {
-  return {bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex')};
+function fingerprint(data: Uint8Array | readonly Uint8Array[]): {bytes: number; sha256: string} {
+  const parts = data instanceof Uint8Array ? [data] : data;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const part of parts) {
+    hash.update(part);
+    bytes += part.byteLength;
+  }
+  return {bytes, sha256: hash.digest('hex')};
 }

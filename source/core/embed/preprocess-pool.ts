@@ -1,6 +1,7 @@
 /**
  * A fixed pool of preprocessing worker threads (see preprocess-worker.ts). Each worker takes one image at a
- * time; requests queue in order. Image bytes are copied in, tensors transferred out.
+ * time; requests queue in order. Image bytes are copied in; pixels are written straight into the caller's batch
+ * tensor, which lives in shared memory (no per-image tensor is allocated, copied or left for the GC).
  */
 import type {Worker} from 'node:worker_threads';
 import {describeError} from '../errors.js';
@@ -10,21 +11,24 @@ import {startModuleWorker} from '../runtime/start-worker.js';
 export interface PreprocessRequest {
   id: number;
   data: Uint8Array | string;
+  /** Where the pixels go: `target[offset .. offset + tensorLength)`, a view over a SharedArrayBuffer. */
+  target: Float32Array;
+  offset: number;
   pixelLimit?: number;
 }
 
-export type PreprocessResponse =
-  | {id: number; ok: true; tensor: Float32Array}
-  | {id: number; ok: false; reason: string};
+export type PreprocessResponse = {id: number; ok: true} | {id: number; ok: false; reason: string};
+type Outcome = {ok: true} | {ok: false; reason: string};
 
 export interface PreprocessPool {
   size: number;
   /** Resolves once every worker has loaded its modules (so model-load timings include it). */
   ready: Promise<void>;
-  /** Resolves to the tensor, or a failure reason (never rejects for a bad image). */
-  preprocess(
-    data: Uint8Array | string,
-  ): Promise<{ok: true; tensor: Float32Array} | {ok: false; reason: string}>;
+  /**
+   * Writes the image's pixels into `target` (which must be backed by a SharedArrayBuffer) at `offset`. Resolves
+   * to ok or a failure reason (never rejects for a bad image).
+   */
+  preprocessInto(data: Uint8Array | string, target: Float32Array, offset: number): Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -35,7 +39,7 @@ interface Slot {
 
 type Pending = {
   request: PreprocessRequest;
-  resolve: (result: {ok: true; tensor: Float32Array} | {ok: false; reason: string}) => void;
+  resolve: (result: Outcome) => void;
   reject: (error: Error) => void;
 };
 
@@ -63,7 +67,7 @@ export function createPreprocessPool(config: PreprocessConfig, size: number): Pr
       inFlight.delete(response.id);
       slot.busy = false;
       slot.worker.unref();
-      entry.resolve(response.ok ? {ok: true, tensor: response.tensor} : {ok: false, reason: response.reason});
+      entry.resolve(response.ok ? {ok: true} : {ok: false, reason: response.reason});
       pump();
     });
     const fail = (error: Error) => {
@@ -99,10 +103,12 @@ export function createPreprocessPool(config: PreprocessConfig, size: number): Pr
   return {
     size: slots.length,
     ready,
-    preprocess(data) {
+    preprocessInto(data, target, offset) {
       if (broken) return Promise.reject(new Error(`preprocessing failed: ${describeError(broken)}`));
+      if (!(target.buffer instanceof SharedArrayBuffer))
+        return Promise.reject(new TypeError('preprocessInto needs a tensor backed by a SharedArrayBuffer'));
       return new Promise((resolve, reject) => {
-        queue.push({request: {id: nextId++, data}, resolve, reject});
+        queue.push({request: {id: nextId++, data, target, offset}, resolve, reject});
         pump();
       });
     },

@@ -2,9 +2,11 @@
  * Worker thread that decodes and preprocesses images. Preprocessing is CPU-heavy JavaScript (the reference
  * resampler) that would otherwise stall the main thread's event loop for tens to hundreds of ms per large image.
  */
+import {setFlagsFromString} from 'node:v8';
+import {runInNewContext} from 'node:vm';
 import {parentPort, workerData} from 'node:worker_threads';
 import {describeError} from '../errors.js';
-import {type PreprocessConfig, preprocessImage} from '../image/clip-preprocess.js';
+import {type PreprocessConfig, preprocessImageInto} from '../image/clip-preprocess.js';
 import {configureImageThreads} from '../image/sharp-image.js';
 import type {PreprocessRequest, PreprocessResponse} from './preprocess-pool.js';
 
@@ -15,16 +17,33 @@ const config = (workerData as {config: PreprocessConfig}).config;
 // onnxruntime's intra-op threads for the cores.
 configureImageThreads(1);
 
+/**
+ * Decoded pixels (9 MB for a 2000x1500 photo) live outside the JS heap, so V8 collects them late: tens of MB of
+ * dead buffers piled up across a run of large images (measured +40 MB peak RSS). A young-generation collection
+ * after every DECODED_PER_COLLECTION bytes frees them promptly; it costs well under a millisecond.
+ */
+const DECODED_PER_COLLECTION = 16 * 2 ** 20;
+setFlagsFromString('--expose-gc');
+const collectYoung = runInNewContext('gc') as ((options: {type: 'minor'}) => void) | undefined;
+let decodedSinceCollection = 0;
+
 port.postMessage({ready: true});
 
 port.on('message', async (request: PreprocessRequest) => {
   let response: PreprocessResponse;
   try {
-    const tensor = await preprocessImage(request.data, config, {pixelLimit: request.pixelLimit});
-    response = {id: request.id, ok: true, tensor};
-    port.postMessage(response, [tensor.buffer as ArrayBuffer]);
+    // The target is shared memory: the pixels land in the caller's batch tensor directly.
+    const {decodedBytes} = await preprocessImageInto(request.data, config, request.target, request.offset, {
+      pixelLimit: request.pixelLimit,
+    });
+    decodedSinceCollection += decodedBytes;
+    response = {id: request.id, ok: true};
   } catch (error) {
     response = {id: request.id, ok: false, reason: describeError(error)};
-    port.postMessage(response);
+  }
+  port.postMessage(response);
+  if (decodedSinceCollection >= DECODED_PER_COLLECTION && collectYoung) {
+    decodedSinceCollection = 0;
+    collectYoung({type: 'minor'});
   }
 });

@@ -6,14 +6,35 @@ import {basename, dirname, join} from 'node:path';
  * Writes a file so that readers (and crashes) only ever see the old complete file or the new complete one:
  * data goes to a temp file in the same directory, is fsynced, then renamed over the target.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export interface AtomicWriteOptions {
+  /**
+   * fsync the directory after the rename (default true). A caller that commits many files at once (the image
+   * store) turns it off and syncs the directory once per group: until then a crash may lose the new name, but
+   * never exposes a partial file under it.
+   */
+  syncDirectory?: boolean;
+  /** Create the directory first (default true); off when the caller knows it exists. */
+  createDirectory?: boolean;
+}
+
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string | readonly Uint8Array[],
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const directory = dirname(path);
-  await mkdir(directory, {recursive: true});
+  if (options.createDirectory !== false) await mkdir(directory, {recursive: true});
   const temp = join(directory, `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const handle = await open(temp, 'w');
     try {
-      await handle.writeFile(data);
+      if (Array.isArray(data)) {
+        // writev takes at most IOV_MAX (1024) buffers per call on Linux.
+        for (let start = 0; start < data.length; start += 1024)
+          await handle.writev(data.slice(start, start + 1024));
+      } else {
+        await handle.writeFile(data as Uint8Array | string);
+      }
       await handle.sync();
     } finally {
       await handle.close();
@@ -23,7 +44,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rm(temp, {force: true});
     throw error;
   }
-  await syncDirectory(directory);
+  if (options.syncDirectory !== false) await syncDirectory(directory);
 }
 
 /** Makes a rename durable: the directory entry itself must reach the disk. */

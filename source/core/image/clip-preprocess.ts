@@ -135,9 +135,10 @@ export async function preprocessImageInto(
   target: Float32Array,
   offset: number,
   options: {pixelLimit?: number} = {},
-): Promise<void> {
+): Promise<{decodedBytes: number}> {
   const image = await decodeImageRgb(input, options.pixelLimit ?? DEFAULT_PIXEL_LIMIT);
   pixelsToTensor(image, config, target, offset);
+  return {decodedBytes: image.data.byteLength};
 }
 
 export async function preprocessImage(

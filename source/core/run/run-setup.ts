@@ -2,6 +2,7 @@
  * What a `run` needs (download then embed), its defaults and the validation of every field. Shared by the
  * `run` command (flags) and the dashboard's set-up screen (inline validation), so both agree.
  */
+import {DEFAULT_BATCH_SIZE} from '../embed/batch-size.js';
 import {UserError} from '../errors.js';
 
 export const PROVIDERS = ['picsum', 'unsplash', 'custom', 'urls', 'local'] as const;
@@ -51,7 +52,7 @@ export const RUN_DEFAULTS: Readonly<RunSetup> = {
   model: 'ViT-B-32',
   dtype: 'fp32',
   device: 'cpu',
-  batchSize: 32,
+  batchSize: DEFAULT_BATCH_SIZE,
 };
 
 export type RunField = keyof RunSetup;

@@ -1,6 +1,6 @@
 /**
  * Main-thread handle on an inference worker: one worker thread, one long-lived ONNX session, requests answered
- * in order. Tensors are transferred (not copied) both ways.
+ * in order. Tensors are shared or transferred (not copied) both ways.
  */
 import type {Worker} from 'node:worker_threads';
 import {UserError} from '../errors.js';
@@ -43,7 +43,10 @@ export interface InferenceResult {
 export interface InferenceClient {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
-  /** Runs the model on one input tensor; `data` is transferred to the worker (unusable afterwards). */
+  /**
+   * Runs the model on one input tensor. A tensor in a SharedArrayBuffer is read in place (keep it unchanged until
+   * the promise settles); any other is transferred to the worker (unusable afterwards).
+   */
   run(inputName: string, outputName: string, data: Float32Array, dims: number[]): Promise<InferenceResult>;
   close(): Promise<void>;
 }
@@ -126,12 +129,15 @@ export async function openInferenceWorker(
       if (failure) return Promise.reject(failure);
       if (closed) return Promise.reject(new Error('inference worker is closed'));
       const id = nextId++;
-      // Transfer moves a whole ArrayBuffer: hand over a buffer that holds exactly this tensor.
-      const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+      // Shared memory is posted as is (the caller keeps it until this resolves); otherwise the tensor is
+      // transferred, and transfer moves a whole ArrayBuffer: hand over one that holds exactly this tensor.
+      const shared = data.buffer instanceof SharedArrayBuffer;
+      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+      const sent = shared || whole ? data : data.slice();
       return new Promise<InferenceResult>((resolve, reject) => {
         pending.set(id, {resolve, reject});
-        const request: InferenceRequest = {type: 'run', id, inputName, outputName, data: owned, dims};
-        worker.postMessage(request, [owned.buffer as ArrayBuffer]);
+        const request: InferenceRequest = {type: 'run', id, inputName, outputName, data: sent, dims};
+        worker.postMessage(request, shared ? [] : [sent.buffer as ArrayBuffer]);
       });
     },
     async close() {

@@ -24,6 +24,16 @@ function errorPayload(error: unknown): {message: string; hint?: string; user: bo
   };
 }
 
+// onnxruntime-node refuses tensors in shared memory, so shared inputs are copied into one reused buffer here.
+let inputBuffer = new Float32Array(0);
+function ownMemory(data: Float32Array): Float32Array {
+  if (!(data.buffer instanceof SharedArrayBuffer)) return data;
+  if (inputBuffer.length < data.length) inputBuffer = new Float32Array(data.length);
+  const view = inputBuffer.subarray(0, data.length);
+  view.set(data);
+  return view;
+}
+
 let session: OnnxSession | undefined;
 try {
   session = await openSession(data.modelPath, {
@@ -47,7 +57,7 @@ port.on('message', async (request: InferenceRequest) => {
   const started = performance.now();
   try {
     const outputs = await session.run({
-      [request.inputName]: {type: 'float32', data: request.data, dims: request.dims},
+      [request.inputName]: {type: 'float32', data: ownMemory(request.data), dims: request.dims},
     });
     const output = outputs[request.outputName];
     if (!output) throw new Error(`model has no output '${request.outputName}'`);
