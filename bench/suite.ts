@@ -71,6 +71,8 @@ export interface BenchReport {
     threads: number;
     rounds: number;
     embed_via: 'cli' | 'engine';
+    /** glibc malloc variables the contenders inherited (they change peak RSS; see USAGE_GUIDE's memory note). */
+    malloc_env?: Record<string, string>;
   };
   results: Partial<Record<BenchDtype, Partial<Record<ContenderName, ContenderOutcome>>>>;
   fidelity: {
@@ -160,6 +162,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         threads: options.threads,
         rounds: options.rounds,
         embed_via: options.embedVia,
+        ...mallocEnv(),
       },
       results,
       fidelity,
@@ -397,4 +400,11 @@ function round2(value: number): number {
 
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
+}
+
+function mallocEnv(): {malloc_env?: Record<string, string>} {
+  const set = Object.entries(process.env).filter(
+    (entry): entry is [string, string] => entry[0].startsWith('MALLOC_') && entry[1] !== undefined,
+  );
+  return set.length > 0 ? {malloc_env: Object.fromEntries(set)} : {};
 }

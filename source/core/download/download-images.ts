@@ -243,7 +243,10 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
     options.signal?.removeEventListener('abort', onOuterAbort);
     await source.return(undefined).catch(() => undefined);
     await client.close().catch(() => undefined);
-    await store.close();
+    // A group commit that failed (e.g. a full disk) fails the run like a failed write would have.
+    await store.close().catch((error: unknown) => {
+      fatalError ??= error;
+    });
   }
   if (fatalError !== null) throw fatalError;
   if (isUserError(sourceError)) throw sourceError;

@@ -2,8 +2,10 @@
  * The output folder as a store of kept images: an append-only index (JSON lines, fsynced) beside the files,
  * SHA-256 de-duplication, atomic writes, and recovery at open (stale temp files removed, a torn last index line
  * dropped, index lines whose file is gone dropped, images without an index line adopted).
- * Commits are grouped: each image's bytes are fsynced before its rename, and the images kept while one commit
- * runs share the next directory fsync and index append + fsync (with 16 workers, 3 fsyncs per image become ~1).
+ * Commits are grouped and run behind the workers: each image's bytes are fsynced before its rename, and the
+ * images kept while one commit runs share the next directory fsync and index append + fsync (3 fsyncs per image
+ * become ~1, and no worker waits on one). A crash before a commit leaves renamed, complete files without index
+ * lines, which the next open adopts. close() waits for every commit and reports one that failed.
  */
 import {createHash} from 'node:crypto';
 import {type FileHandle, mkdir, open, readdir, readFile, rm, stat} from 'node:fs/promises';
@@ -48,6 +50,7 @@ export class ImageStore {
   /** Kept images waiting for the next group commit, and that commit (started once the chain is free). */
   private waiting: IndexEntry[] = [];
   private nextCommit: Promise<void> | undefined;
+  private commitFailure: unknown;
 
   private constructor(
     readonly directory: string,
@@ -127,6 +130,7 @@ export class ImageStore {
     bytes: Uint8Array,
     details: Omit<IndexEntry, 'name' | 'time' | 'bytes'> & {extension: string},
   ): Promise<IndexEntry> {
+    if (this.commitFailure !== undefined) throw this.commitFailure;
     const {extension, ...rest} = details;
     const name = imageFileName(this.nextNumber++, extension);
     this.byHash.set(details.sha256, name);
@@ -142,11 +146,13 @@ export class ImageStore {
     }
     this.entries.push(entry);
     this.remember(entry);
-    await this.commit(entry);
+    this.commit(entry).catch((error: unknown) => {
+      this.commitFailure ??= error;
+    });
     return entry;
   }
 
-  /** Resolves once the entry's file name and index line are on disk, together with whatever else is waiting. */
+  /** Settles once the entry's file name and index line are on disk, together with whatever else is waiting. */
   private commit(entry: IndexEntry): Promise<void> {
     this.waiting.push(entry);
     if (!this.nextCommit) {
@@ -166,6 +172,10 @@ export class ImageStore {
 
   async close(): Promise<void> {
     await this.appendChain.catch(() => undefined);
+    if (this.commitFailure !== undefined) {
+      await this.handle.close();
+      throw this.commitFailure;
+    }
     await this.handle.close();
   }
 
