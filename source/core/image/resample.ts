@@ -11,6 +11,8 @@
  * what is computed: the caller asks for a window of the output (the centre crop) and only that is resampled.
  */
 
+import {resampleWindowSimd} from './resample-simd.js';
+
 export type ResampleFlavour = 'torchvision' | 'pil';
 
 /** Pillow's `Image.Resampling` numbers, as stored in preprocessor_config.json's `resample`. */
@@ -90,7 +92,7 @@ export function isSupportedResample(resample: number, flavour: ResampleFlavour):
 const PIL_PRECISION_BITS = 32 - 8 - 2;
 
 /** Integer weights for every output position along one axis. */
-interface Coefficients {
+export interface Coefficients {
   /** Per output position: first input index and number of taps. */
   start: Int32Array;
   taps: Int32Array;
@@ -211,11 +213,19 @@ export function resampleRgbWindow(
   resample: number,
   flavour: ResampleFlavour,
   window: ResizeWindow,
+  /** Use the WebAssembly SIMD kernels where they apply (default true; false for the JavaScript reference). */
+  simd = true,
 ): Uint8ClampedArray {
   const {top, left, rows, columns} = window;
   const needHorizontal = outWidth !== image.width;
   const needVertical = outHeight !== image.height;
   const vertical = needVertical ? coefficientsFor(image.height, outHeight, resample, flavour) : null;
+  if (simd && flavour === 'torchvision') {
+    // torch's weights fit int16, which is what the SIMD kernels multiply with (Pillow's 22-bit ones do not).
+    const horizontal = needHorizontal ? coefficientsFor(image.width, outWidth, resample, flavour) : null;
+    output = scratchOf(rows * columns * 3, output);
+    if (resampleWindowSimd(image, horizontal, vertical, window, output)) return output;
+  }
 
   // One array type in both passes keeps V8's element loads monomorphic.
   const pixels = new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength);

@@ -1,0 +1,162 @@
+/**
+ * The torchvision resampler of resample.ts run as WebAssembly SIMD (resample-simd.wat): the same integer
+ * arithmetic, so the same bytes, 3-4x faster than the JavaScript loops. Returns null where WebAssembly SIMD is
+ * missing; callers then use the JavaScript path.
+ */
+import type {Coefficients, ResizeWindow, RgbPixels} from './resample.js';
+import {RESAMPLE_SIMD_WASM} from './resample-simd-wasm.js';
+
+// The WebAssembly global as far as it is used here (this project's TypeScript libs do not declare it).
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => {exports: unknown};
+}
+const wasm = (globalThis as unknown as {WebAssembly?: WasmApi}).WebAssembly;
+
+interface SimdExports {
+  memory: WasmMemory;
+  horizontal(...args: number[]): void;
+  vertical(...args: number[]): void;
+}
+
+let exports: SimdExports | null | undefined;
+
+function simd(): SimdExports | null {
+  if (exports === undefined) {
+    try {
+      if (!wasm) throw new Error('no WebAssembly');
+      const module = new wasm.Module(Buffer.from(RESAMPLE_SIMD_WASM, 'base64'));
+      exports = new wasm.Instance(module).exports as SimdExports;
+    } catch {
+      exports = null;
+    }
+  }
+  return exports;
+}
+
+/** Whether the SIMD kernels load here (Node 16.4+ on x64 and arm64 has WebAssembly SIMD). */
+export function resampleSimdAvailable(): boolean {
+  return simd() !== null;
+}
+
+const weights16 = new WeakMap<Coefficients, Int16Array>();
+
+/** Bump allocator over the module's memory, 16-byte aligned; every region gets 16 bytes of padding. */
+class Arena {
+  offset = 16;
+  constructor(private readonly memory: WasmMemory) {}
+  reserve(bytes: number): number {
+    const at = this.offset;
+    this.offset = Math.ceil((at + bytes + 16) / 16) * 16;
+    return at;
+  }
+  commit(): Uint8Array {
+    const missing = this.offset - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
+    return new Uint8Array(this.memory.buffer);
+  }
+}
+
+interface Tables {
+  start: number;
+  taps: number;
+  weights: number;
+  kernelSize: number;
+  precision: number;
+}
+
+function reserveTables(arena: Arena, k: Coefficients): {place: (heap: Uint8Array) => void; tables: Tables} {
+  let weights = weights16.get(k);
+  if (!weights) {
+    weights = Int16Array.from(k.weights);
+    weights16.set(k, weights);
+  }
+  const w = weights;
+  const tables = {
+    start: arena.reserve(k.start.byteLength),
+    taps: arena.reserve(k.taps.byteLength),
+    weights: arena.reserve(w.byteLength),
+    kernelSize: k.kernelSize,
+    precision: k.precision,
+  };
+  const place = (heap: Uint8Array) => {
+    heap.set(new Uint8Array(k.start.buffer, k.start.byteOffset, k.start.byteLength), tables.start);
+    heap.set(new Uint8Array(k.taps.buffer, k.taps.byteOffset, k.taps.byteLength), tables.taps);
+    heap.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), tables.weights);
+  };
+  return {place, tables};
+}
+
+/**
+ * resampleRgbWindow's torchvision case: `horizontal`/`vertical` are the coefficients of the axes that change
+ * (null: that axis keeps its size). Writes rows * columns * 3 bytes into `target`; false when SIMD is missing.
+ */
+export function resampleWindowSimd(
+  image: RgbPixels,
+  horizontal: Coefficients | null,
+  vertical: Coefficients | null,
+  window: ResizeWindow,
+  target: Uint8ClampedArray,
+): boolean {
+  const module = simd();
+  const {top, left, rows, columns} = window;
+  const rowBytes = columns * 3;
+  if (!module || rowBytes < 8 || (!horizontal && !vertical)) return false;
+  const arena = new Arena(module.memory);
+  const h = horizontal ? reserveTables(arena, horizontal) : null;
+  const v = vertical ? reserveTables(arena, vertical) : null;
+  const imageAt = arena.reserve(image.data.byteLength);
+  // Input rows the vertical pass reads (all of the window's rows when only the width changes).
+  const firstRow = vertical ? (vertical.start[top] ?? 0) : top;
+  const lastRow = vertical
+    ? (vertical.start[top + rows - 1] ?? 0) + (vertical.taps[top + rows - 1] ?? 0)
+    : top + rows;
+  const scratchAt = horizontal && vertical ? arena.reserve((lastRow - firstRow) * rowBytes) : 0;
+  const outAt = arena.reserve(rows * rowBytes);
+  const heap = arena.commit();
+  h?.place(heap);
+  v?.place(heap);
+  heap.set(image.data, imageAt);
+  const stride = image.width * 3;
+  if (h) {
+    const t = h.tables;
+    const into = v ? scratchAt : outAt;
+    module.horizontal(
+      imageAt + firstRow * stride,
+      stride,
+      lastRow - firstRow,
+      t.start,
+      t.taps,
+      t.kernelSize,
+      t.weights,
+      left,
+      columns,
+      t.precision,
+      into,
+    );
+  }
+  if (v) {
+    const t = v.tables;
+    const [source, sourceStride] = h ? [scratchAt, rowBytes] : [imageAt + left * 3, stride];
+    module.vertical(
+      source,
+      sourceStride,
+      h ? firstRow : 0,
+      t.start,
+      t.taps,
+      t.kernelSize,
+      t.weights,
+      top,
+      rows,
+      rowBytes,
+      t.precision,
+      outAt,
+    );
+  }
+  target.set(new Uint8Array(module.memory.buffer, outAt, rows * rowBytes));
+  return true;
+}
