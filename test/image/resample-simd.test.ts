@@ -73,3 +73,26 @@ test('the committed WebAssembly module is the one resample-simd.wat assembles to
   );
   assert.equal(committed, await assemble(), 'run node scripts/build-wasm.mjs after editing the .wat');
 });
+
+test('after an image too big to keep the WebAssembly memory for, the next images still resample exactly', () => {
+  // 4700 x 4700 x 3 bytes is over the 64 MB the module keeps: its instance is dropped and made afresh.
+  const big = randomImage(4700, 4700, 11);
+  const window = {top: 0, left: 0, rows: 224, columns: 224};
+  const reference = (image: typeof big, out: number) =>
+    Uint8Array.from(
+      resampleRgbWindow(image, out, out, PIL_RESAMPLE.bicubic, 'torchvision', window, false).subarray(
+        0,
+        224 * 224 * 3,
+      ),
+    );
+  const fast = (image: typeof big, out: number) =>
+    Uint8Array.from(
+      resampleRgbWindow(image, out, out, PIL_RESAMPLE.bicubic, 'torchvision', window).subarray(
+        0,
+        224 * 224 * 3,
+      ),
+    );
+  assert.deepEqual(fast(big, 224), reference(big, 224));
+  const small = randomImage(640, 480, 12);
+  assert.deepEqual(fast(small, 224), reference(small, 224));
+});

@@ -23,18 +23,22 @@ interface SimdExports {
   vertical(...args: number[]): void;
 }
 
-let exports: SimdExports | null | undefined;
+let compiled: object | null | undefined;
+let exports: SimdExports | undefined;
+/** WebAssembly memory only grows: after an image that needed more, the instance is dropped and made afresh. */
+const KEPT_MEMORY_BYTES = 64 * 2 ** 20;
 
 function simd(): SimdExports | null {
-  if (exports === undefined) {
+  if (compiled === undefined) {
     try {
       if (!wasm) throw new Error('no WebAssembly');
-      const module = new wasm.Module(Buffer.from(RESAMPLE_SIMD_WASM, 'base64'));
-      exports = new wasm.Instance(module).exports as SimdExports;
+      compiled = new wasm.Module(Buffer.from(RESAMPLE_SIMD_WASM, 'base64'));
     } catch {
-      exports = null;
+      compiled = null;
     }
   }
+  if (compiled === null || !wasm) return null;
+  exports ??= new wasm.Instance(compiled).exports as SimdExports;
   return exports;
 }
 
@@ -158,5 +162,6 @@ export function resampleWindowSimd(
     );
   }
   target.set(new Uint8Array(module.memory.buffer, outAt, rows * rowBytes));
+  if (module.memory.buffer.byteLength > KEPT_MEMORY_BYTES) exports = undefined;
   return true;
 }
