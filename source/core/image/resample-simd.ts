@@ -1,6 +1,6 @@
 /**
  * The torchvision resampler of resample.ts run as WebAssembly SIMD (resample-simd.wat): the same integer
- * arithmetic, so the same bytes, 3-4x faster than the JavaScript loops. Returns null where WebAssembly SIMD is
+ * arithmetic, so the same bytes, ~5x faster than the JavaScript loops. Returns false where WebAssembly SIMD is
  * missing; callers then use the JavaScript path.
  */
 import type {Coefficients, ResizeWindow, RgbPixels} from './resample.js';
