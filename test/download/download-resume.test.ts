@@ -166,3 +166,34 @@ test('images kept at once share group commits: every one is indexed exactly once
   assert.equal(reopened.recoveredFiles, 0);
   await reopened.close();
 });
+
+test('a failed group commit fails the next keep and close; the image it left un-indexed is adopted on reopen', async () => {
+  const outputDir = join(work, 'failed-commit');
+  const store = await ImageStore.open(outputDir, 1e8);
+  const fixture = await readFile(join(FIXTURE_IMAGES_DIR, (await readdir(FIXTURE_IMAGES_DIR))[0] ?? ''));
+  const keepVariant = (index: number) => {
+    const bytes = Buffer.concat([fixture, Buffer.from([index])]);
+    return store.keep(bytes, {
+      extension: 'jpg',
+      sha256: sha256Hex(bytes),
+      url: `http://127.0.0.1/${index}`,
+      provider: 'urls',
+      width: 1,
+      height: 1,
+    });
+  };
+  await keepVariant(0);
+  // The index handle is private; closing it under the store is the one reliable way to fail an append mid-run.
+  await (store as unknown as {handle: {close(): Promise<void>}}).handle.close();
+  await keepVariant(1);
+  await assert.rejects(async () => {
+    for (let index = 2; index < 50; index++) await keepVariant(index);
+  }, /EBADF|closed/);
+  await assert.rejects(store.close(), /EBADF|closed/);
+  const reopened = await ImageStore.open(outputDir, 1e8);
+  const names = reopened.entries.map((entry) => entry.name);
+  assert.ok(names.includes('img_000001.jpg') && names.includes('img_000002.jpg'), names.join());
+  assert.equal(reopened.entries.find((entry) => entry.name === 'img_000002.jpg')?.url, null);
+  await reopened.close();
+  await checkFolder(outputDir);
+});

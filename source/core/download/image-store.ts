@@ -46,7 +46,7 @@ export class ImageStore {
   private readonly byHash = new Map<string, string>();
   private readonly urls = new Set<string>();
   private nextNumber = 1;
-  private appendChain: Promise<void> = Promise.resolve();
+  private commitChain: Promise<void> = Promise.resolve();
   /** Kept images waiting for the next group commit, and that commit (started once the chain is free). */
   private waiting: IndexEntry[] = [];
   private nextCommit: Promise<void> | undefined;
@@ -101,7 +101,7 @@ export class ImageStore {
     }
     const handle = await open(indexPath, 'a');
     const store = new ImageStore(directory, handle, [...entries, ...adopted], cleaned, adopted.length);
-    if (adopted.length > 0) await store.append(adopted);
+    if (adopted.length > 0) await store.writeIndexLines(adopted);
     for (const name of names) {
       const number = IMAGE_NAME.exec(name)?.[1];
       if (number !== undefined) store.nextNumber = Math.max(store.nextNumber, Number(number) + 1);
@@ -156,27 +156,23 @@ export class ImageStore {
   private commit(entry: IndexEntry): Promise<void> {
     this.waiting.push(entry);
     if (!this.nextCommit) {
-      const commit = this.appendChain.then(async () => {
+      const commit = this.commitChain.then(async () => {
         const group = this.waiting;
         this.waiting = [];
         this.nextCommit = undefined;
         await syncDirectory(this.directory);
-        await this.handle.appendFile(group.map((kept) => `${JSON.stringify(kept)}\n`).join(''));
-        await this.handle.sync();
+        await this.writeIndexLines(group);
       });
       this.nextCommit = commit;
-      this.appendChain = commit.catch(() => undefined);
+      this.commitChain = commit.catch(() => undefined);
     }
     return this.nextCommit;
   }
 
   async close(): Promise<void> {
-    await this.appendChain.catch(() => undefined);
-    if (this.commitFailure !== undefined) {
-      await this.handle.close();
-      throw this.commitFailure;
-    }
+    await this.commitChain.catch(() => undefined);
     await this.handle.close();
+    if (this.commitFailure !== undefined) throw this.commitFailure;
   }
 
   private remember(entry: IndexEntry): void {
@@ -184,15 +180,10 @@ export class ImageStore {
     if (entry.url !== null) this.urls.add(entry.url);
   }
 
-  /** Appends are chained so lines never interleave; each is fsynced before the keep counts as done. */
-  private append(entries: IndexEntry[]): Promise<void> {
-    const text = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
-    const next = this.appendChain.then(async () => {
-      await this.handle.appendFile(text);
-      await this.handle.sync();
-    });
-    this.appendChain = next.catch(() => undefined);
-    return next;
+  /** Callers keep these one at a time (at open, then on the commit chain), so lines never interleave. */
+  private async writeIndexLines(entries: IndexEntry[]): Promise<void> {
+    await this.handle.appendFile(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    await this.handle.sync();
   }
 }
 

@@ -37,12 +37,12 @@ export async function writeEmbeddingOutputs(
 ): Promise<{paths: OutputPaths; metadata: EmbedMetadata}> {
   if (rows.filenames.length !== rows.count) throw new Error('filenames and rows are not aligned');
   const paths = outputPaths(outputDir);
+  if (!(rows.vectors instanceof Float32Array) && rows.vectors.length !== rows.count)
+    throw new Error('row count does not match');
   const embeddings =
     rows.vectors instanceof Float32Array
       ? [encodeFloat32Matrix(rows.vectors, rows.count, rows.dims)]
       : encodeFloat32RowParts(rows.vectors, rows.dims);
-  if (!(rows.vectors instanceof Float32Array) && rows.vectors.length !== rows.count)
-    throw new Error('row count does not match');
   const filenames = encodeUnicodeArray(rows.filenames);
   await writeFileAtomic(paths.embeddings, embeddings);
   await writeFileAtomic(paths.filenames, filenames);
