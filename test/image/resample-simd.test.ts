@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import {readFile} from 'node:fs/promises';
 import {test} from 'node:test';
 import {PIL_RESAMPLE, resampleRgbWindow} from '../../source/core/image/resample.js';
-import {resampleSimdAvailable, resampleWindowSimd} from '../../source/core/image/resample-simd.js';
+import {
+  resampleSimdAvailable,
+  resampleSimdMemoryBytes,
+  resampleWindowSimd,
+} from '../../source/core/image/resample-simd.js';
 import {seededRandom} from '../../source/core/random.js';
 
 function randomImage(width: number, height: number, seed: number) {
@@ -74,25 +78,30 @@ test('the committed WebAssembly module is the one resample-simd.wat assembles to
   assert.equal(committed, await assemble(), 'run node scripts/build-wasm.mjs after editing the .wat');
 });
 
-test('after an image too big to keep the WebAssembly memory for, the next images still resample exactly', () => {
-  // 4700 x 4700 x 3 bytes is over the 64 MB the module keeps: its instance is dropped and made afresh.
-  const big = randomImage(4700, 4700, 11);
+function bicubicWindow(image: ReturnType<typeof randomImage>, simd: boolean): Uint8Array {
   const window = {top: 0, left: 0, rows: 224, columns: 224};
-  const reference = (image: typeof big, out: number) =>
-    Uint8Array.from(
-      resampleRgbWindow(image, out, out, PIL_RESAMPLE.bicubic, 'torchvision', window, false).subarray(
-        0,
-        224 * 224 * 3,
-      ),
-    );
-  const fast = (image: typeof big, out: number) =>
-    Uint8Array.from(
-      resampleRgbWindow(image, out, out, PIL_RESAMPLE.bicubic, 'torchvision', window).subarray(
-        0,
-        224 * 224 * 3,
-      ),
-    );
-  assert.deepEqual(fast(big, 224), reference(big, 224));
+  return Uint8Array.from(
+    resampleRgbWindow(image, 224, 224, PIL_RESAMPLE.bicubic, 'torchvision', window, simd).subarray(
+      0,
+      224 * 224 * 3,
+    ),
+  );
+}
+
+test('a 4700x4700 image passes through a few MB of WebAssembly memory (read in strips, never copied whole)', () => {
+  const big = randomImage(4700, 4700, 11);
+  assert.deepEqual(bicubicWindow(big, true), bicubicWindow(big, false));
+  // 66 MB of pixels; the module holds the horizontal pass's 4700 x 224 output (3.2 MB) and a 256 KB strip.
+  const held = resampleSimdMemoryBytes();
+  assert.ok(held > 0 && held < 5 * 2 ** 20, `${held} bytes`);
+});
+
+test('after an image needing more WebAssembly memory than is kept, the module starts afresh and stays exact', () => {
+  // 30,000 rows squashed to 224: the intermediate (30,000 x 224 pixels) is 20 MB, over the 16 MB kept.
+  const tall = randomImage(300, 30_000, 13);
+  assert.deepEqual(bicubicWindow(tall, true), bicubicWindow(tall, false));
+  assert.equal(resampleSimdMemoryBytes(), 0, 'instance dropped');
   const small = randomImage(640, 480, 12);
-  assert.deepEqual(fast(small, 224), reference(small, 224));
+  assert.deepEqual(bicubicWindow(small, true), bicubicWindow(small, false));
+  assert.ok(resampleSimdMemoryBytes() < 2 ** 20);
 });

@@ -26,7 +26,9 @@ interface SimdExports {
 let compiled: object | null | undefined;
 let exports: SimdExports | undefined;
 /** WebAssembly memory only grows: after an image that needed more, the instance is dropped and made afresh. */
-const KEPT_MEMORY_BYTES = 64 * 2 ** 20;
+const KEPT_MEMORY_BYTES = 16 * 2 ** 20;
+/** Input bytes copied in per horizontal call. */
+const STRIP_BYTES = 256 * 2 ** 10;
 
 function simd(): SimdExports | null {
   if (compiled === undefined) {
@@ -98,6 +100,8 @@ function reserveTables(arena: Arena, k: Coefficients): {place: (heap: Uint8Array
 /**
  * resampleRgbWindow's torchvision case: `horizontal`/`vertical` are the coefficients of the axes that change
  * (null: that axis keeps its size). Writes rows * columns * 3 bytes into `target`; false when SIMD is missing.
+ * The image never enters the module's memory whole (which only grows): the horizontal pass reads it a strip of
+ * rows at a time, and only the columns its taps reach, so a 2000x1500 photo needs ~1.5 MB there, not 11.
  */
 export function resampleWindowSimd(
   image: RgbPixels,
@@ -110,46 +114,67 @@ export function resampleWindowSimd(
   const {top, left, rows, columns} = window;
   const rowBytes = columns * 3;
   if (!module || rowBytes < 8 || (!horizontal && !vertical)) return false;
-  const arena = new Arena(module.memory);
-  const h = horizontal ? reserveTables(arena, horizontal) : null;
-  const v = vertical ? reserveTables(arena, vertical) : null;
-  const imageAt = arena.reserve(image.data.byteLength);
-  // Input rows the vertical pass reads (all of the window's rows when only the width changes).
+  // Input rows the vertical pass reads (the window's rows when only the width changes), and input columns
+  // the horizontal taps reach (the window's columns when only the height changes).
   const firstRow = vertical ? (vertical.start[top] ?? 0) : top;
   const lastRow = vertical
     ? (vertical.start[top + rows - 1] ?? 0) + (vertical.taps[top + rows - 1] ?? 0)
     : top + rows;
-  const scratchAt = horizontal && vertical ? arena.reserve((lastRow - firstRow) * rowBytes) : 0;
+  const firstColumn = horizontal ? (horizontal.start[left] ?? 0) : left;
+  const lastColumn = horizontal
+    ? (horizontal.start[left + columns - 1] ?? 0) + (horizontal.taps[left + columns - 1] ?? 0)
+    : left + columns;
+  const spanBytes = (lastColumn - firstColumn) * 3;
+  const stripRows = Math.max(1, Math.floor(STRIP_BYTES / spanBytes));
+
+  const arena = new Arena(module.memory);
+  const h = horizontal ? reserveTables(arena, horizontal) : null;
+  const v = vertical ? reserveTables(arena, vertical) : null;
+  const stripAt = h ? arena.reserve(Math.min(stripRows, lastRow - firstRow) * spanBytes) : 0;
+  // The vertical pass's input: the horizontal pass's output, or (height only) the input columns copied in.
+  const middleAt = v ? arena.reserve((lastRow - firstRow) * rowBytes) : 0;
   const outAt = arena.reserve(rows * rowBytes);
   const heap = arena.commit();
   h?.place(heap);
   v?.place(heap);
-  heap.set(image.data, imageAt);
   const stride = image.width * 3;
+  const copyRows = (from: number, count: number, at: number) => {
+    for (let row = 0; row < count; row++) {
+      const source = (from + row) * stride + firstColumn * 3;
+      heap.set(image.data.subarray(source, source + spanBytes), at + row * spanBytes);
+    }
+  };
   if (h) {
     const t = h.tables;
-    const into = v ? scratchAt : outAt;
-    module.horizontal(
-      imageAt + firstRow * stride,
-      stride,
-      lastRow - firstRow,
-      t.start,
-      t.taps,
-      t.kernelSize,
-      t.weights,
-      left,
-      columns,
-      t.precision,
-      into,
-    );
+    const into = v ? middleAt : outAt;
+    for (let row = firstRow; row < lastRow; row += stripRows) {
+      const count = Math.min(stripRows, lastRow - row);
+      copyRows(row, count, stripAt);
+      // Column x of the strip's rows is at stripAt + (x - firstColumn) * 3 (i32 arithmetic wraps, so the
+      // base may sit below address 0).
+      module.horizontal(
+        stripAt - firstColumn * 3,
+        spanBytes,
+        count,
+        t.start,
+        t.taps,
+        t.kernelSize,
+        t.weights,
+        left,
+        columns,
+        t.precision,
+        into + (row - firstRow) * rowBytes,
+      );
+    }
+  } else {
+    copyRows(firstRow, lastRow - firstRow, middleAt);
   }
   if (v) {
     const t = v.tables;
-    const [source, sourceStride] = h ? [scratchAt, rowBytes] : [imageAt + left * 3, stride];
     module.vertical(
-      source,
-      sourceStride,
-      h ? firstRow : 0,
+      middleAt,
+      rowBytes,
+      firstRow,
       t.start,
       t.taps,
       t.kernelSize,
@@ -164,4 +189,9 @@ export function resampleWindowSimd(
   target.set(new Uint8Array(module.memory.buffer, outAt, rows * rowBytes));
   if (module.memory.buffer.byteLength > KEPT_MEMORY_BYTES) exports = undefined;
   return true;
+}
+
+/** Bytes of WebAssembly memory the kernels hold now (0 before first use). */
+export function resampleSimdMemoryBytes(): number {
+  return exports?.memory.buffer.byteLength ?? 0;
 }
