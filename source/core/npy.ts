@@ -4,12 +4,15 @@
  */
 const MAGIC = Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 
-/** Magic, version, header length and the header dict, padded with spaces and '\n' to a multiple of 64. */
-function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+/**
+ * Magic, version, header length and the header dict, padded with spaces and '\n' to a multiple of 64 bytes, and
+ * to at least `minimumBytes` (numpy reads any amount of padding).
+ */
+function npyHeader(descr: string, shape: readonly number[], minimumBytes = 0): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64);
+  header += ' '.repeat(Math.max(minimumBytes - unpadded, (64 - (unpadded % 64)) % 64));
   header += '\n';
   const out = new Uint8Array(10 + header.length);
   out.set(MAGIC, 0);
@@ -46,6 +49,14 @@ export function encodeFloat32RowParts(rows: readonly Float32Array[], columns: nu
     parts.push(new Uint8Array(row.buffer, row.byteOffset, row.byteLength));
   }
   return parts;
+}
+
+/**
+ * The header of a rows x columns float32 matrix, `minimumBytes` long at least: a writer that streams the rows
+ * reserves the header for the most rows it may write, then writes the real one over it (see npy-stream.ts).
+ */
+export function float32MatrixHeader(rows: number, columns: number, minimumBytes = 0): Uint8Array {
+  return npyHeader('<f4', [rows, columns], minimumBytes);
 }
 
 /** A numpy `<U{n}` array: each string is n UTF-32LE code points, zero-padded. Loads with allow_pickle=False. */

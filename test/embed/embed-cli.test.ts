@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {spawn, spawnSync} from 'node:child_process';
-import {cp, mkdir, mkdtemp, rm} from 'node:fs/promises';
+import {cp, mkdir, mkdtemp, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
@@ -176,4 +176,10 @@ test('Ctrl+C (SIGINT) stops after the current batch and writes consistent output
   assert.equal(outputs.filenames.length, outputs.rows.length);
   assert.equal(outputs.metadata.counts.ok, outputs.rows.length);
   assert.equal(outputs.metadata.interrupted, true);
+  // The rows were streamed to a temp file during the run; the stop committed it and left nothing else.
+  assert.deepEqual((await readdir(output)).sort(), [
+    'image_embeddings.npy',
+    'image_filenames.npy',
+    'metadata.json',
+  ]);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {cp, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
@@ -199,6 +199,29 @@ test('a run that embeds nothing fails clearly and leaves the previous outputs un
     ),
   );
   assert.deepEqual(afterwards, before);
+});
+
+test('a run that breaks after rows were streamed leaves the previous outputs untouched and no temp file', async () => {
+  const outputDir = join(work, 'broken-midway');
+  await embedImages(options({outputDir}));
+  const names = ['image_embeddings.npy', 'image_filenames.npy', 'metadata.json'];
+  const before = await Promise.all(names.map((name) => readFile(join(outputDir, name))));
+  let stores = 0;
+  // A cache that fails on its second store (as a full disk would): two batches' rows are on disk by then.
+  const failingCache: EmbeddingCachePort = {
+    getMany: () => new Map(),
+    putMany: () => {
+      if (++stores === 2) throw new Error('disk full');
+    },
+    close: () => {},
+  };
+  await assert.rejects(
+    embedImages({...options({outputDir, batchSize: 2}), cache: failingCache}),
+    /disk full/,
+  );
+  assert.equal(stores, 2);
+  assert.deepEqual(await Promise.all(names.map((name) => readFile(join(outputDir, name)))), before);
+  assert.deepEqual((await readdir(outputDir)).sort(), names);
 });
 
 class MemoryCache implements EmbeddingCachePort {

@@ -7,13 +7,14 @@
 import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import type {Dtype} from '../model/model-folder.js';
+import {Float32NpyStream} from '../npy-stream.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
 import type {Device} from '../runtime/onnx.js';
 import type {CacheKey, EmbeddingCachePort} from './cache-port.js';
 import {createEmbedder, type Embedder, type EmbedResult} from './embedder.js';
 import {walkImageFiles} from './file-walk.js';
 import {describeRun, type EmbedMetadata, peakRssBytes, roundSeconds} from './metadata.js';
-import {type OutputPaths, writeEmbeddingOutputs} from './outputs.js';
+import {type OutputPaths, outputPaths, writeEmbeddingOutputs} from './outputs.js';
 import {batchPreparer, type ReadyBatch} from './read-batch.js';
 
 export interface EmbedOptions {
@@ -116,7 +117,8 @@ export async function embedImages(
       tuning: {allowSpinning: options.readAhead === false, ...options.tuning},
     }));
   const loadMs = clock() - t0;
-  const rows: Float32Array[] = [];
+  // Rows go to disk as they come (made on the first one, so a run that embeds nothing writes nothing).
+  let rows: Float32NpyStream | undefined;
   const filenames: string[] = [];
   const failures: {file: string; reason: string}[] = [];
   let cacheHits = 0;
@@ -162,6 +164,7 @@ export async function embedImages(
       inferenceMs += inferred.inferenceMs;
       const byId = new Map<string, EmbedResult>(inferred.results.map((result) => [result.id, result]));
       const fresh: {key: CacheKey; vector: Float32Array}[] = [];
+      const batchRows: Float32Array[] = [];
       ready.files.forEach((file, index) => {
         const known = ready.known[index];
         let outcome: {vector: Float32Array} | {reason: string};
@@ -177,13 +180,17 @@ export async function embedImages(
           if (result?.ok && key) fresh.push({key, vector: result.vector});
         }
         if ('vector' in outcome) {
-          rows.push(outcome.vector);
+          batchRows.push(outcome.vector);
           filenames.push(file.relative);
         } else {
           failures.push({file: file.relative, reason: outcome.reason});
           emit({type: 'failure', file: file.relative, reason: outcome.reason});
         }
       });
+      if (batchRows.length > 0) {
+        rows ??= await Float32NpyStream.create(outputPaths(outputDir).embeddings, embedder.dims, total);
+        await rows.append(batchRows);
+      }
       if (cache && fresh.length > 0) cache.putMany(fresh);
       done += ready.files.length;
       const batchEnd = clock();
@@ -194,7 +201,7 @@ export async function embedImages(
         type: 'batch',
         done,
         total,
-        ok: rows.length,
+        ok: filenames.length,
         failed: failures.length,
         cacheHits,
         batchSize: ready.files.length,
@@ -214,11 +221,14 @@ export async function embedImages(
     // Never leave a read-ahead running behind us (it holds files and decoders).
     if (next) await (next as Promise<ReadyBatch>).catch(() => undefined);
     embedMs = clock() - embedStart;
+  } catch (error) {
+    await rows?.discard();
+    throw error;
   } finally {
     if (ownEmbedder) await embedder.close();
   }
 
-  if (rows.length === 0) {
+  if (rows === undefined) {
     if (interrupted) throw new UserError('interrupted before any image was embedded; nothing was written');
     const first = failures[0];
     throw new UserError(
@@ -235,7 +245,7 @@ export async function embedImages(
     inputDir,
     counts: {
       inputs: walk.files.length,
-      ok: rows.length,
+      ok: filenames.length,
       failed: failures.length,
       cache_hits: cacheHits,
       skipped: walk.skipped.length,
@@ -247,7 +257,7 @@ export async function embedImages(
   });
   const written = await writeEmbeddingOutputs(
     outputDir,
-    {vectors: rows, count: rows.length, dims, filenames},
+    {vectors: rows, count: filenames.length, dims, filenames},
     () => ({
       ...base,
       timings_seconds: {
@@ -258,7 +268,10 @@ export async function embedImages(
       peak_rss_bytes: peakRssBytes(),
       finished_at: now().toISOString(),
     }),
-  );
+  ).catch(async (error: unknown) => {
+    await rows.discard();
+    throw error;
+  });
   const report: EmbedReport = {outputDir, paths: written.paths, metadata: written.metadata};
   emit({type: 'done', report});
   return report;

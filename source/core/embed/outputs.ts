@@ -6,6 +6,7 @@ import {createHash} from 'node:crypto';
 import {join} from 'node:path';
 import {writeFileAtomic} from '../fs/atomic-write.js';
 import {encodeFloat32Matrix, encodeFloat32RowParts, encodeUnicodeArray} from '../npy.js';
+import {type FileFingerprint, Float32NpyStream} from '../npy-stream.js';
 import type {EmbedMetadata} from './metadata.js';
 
 export const OUTPUT_FILES = {
@@ -30,26 +31,42 @@ export function outputPaths(outputDir: string): OutputPaths {
 
 export async function writeEmbeddingOutputs(
   outputDir: string,
-  /** `vectors`: one row-major matrix, or one array per row (written in place, never concatenated). */
-  rows: {vectors: Float32Array | readonly Float32Array[]; count: number; dims: number; filenames: string[]},
+  /**
+   * `vectors`: one row-major matrix, one array per row (written in place, never concatenated), or the rows
+   * already streamed to disk (committed here, in the same order as the other files).
+   */
+  rows: {
+    vectors: Float32Array | readonly Float32Array[] | Float32NpyStream;
+    count: number;
+    dims: number;
+    filenames: string[];
+  },
   /** Called after the .npy files are written, so timings can include writing them. */
   describe: () => Omit<EmbedMetadata, 'files'>,
 ): Promise<{paths: OutputPaths; metadata: EmbedMetadata}> {
+  const {vectors} = rows;
   if (rows.filenames.length !== rows.count) throw new Error('filenames and rows are not aligned');
-  const paths = outputPaths(outputDir);
-  if (!(rows.vectors instanceof Float32Array) && rows.vectors.length !== rows.count)
+  const rowCount = vectors instanceof Float32NpyStream ? vectors.rows : vectors.length;
+  if (!(vectors instanceof Float32Array) && rowCount !== rows.count)
     throw new Error('row count does not match');
-  const embeddings =
-    rows.vectors instanceof Float32Array
-      ? [encodeFloat32Matrix(rows.vectors, rows.count, rows.dims)]
-      : encodeFloat32RowParts(rows.vectors, rows.dims);
+  const paths = outputPaths(outputDir);
+  let embeddings: FileFingerprint;
+  if (vectors instanceof Float32NpyStream) {
+    embeddings = await vectors.commit(paths.embeddings);
+  } else {
+    const parts =
+      vectors instanceof Float32Array
+        ? [encodeFloat32Matrix(vectors, rows.count, rows.dims)]
+        : encodeFloat32RowParts(vectors, rows.dims);
+    await writeFileAtomic(paths.embeddings, parts);
+    embeddings = fingerprint(parts);
+  }
   const filenames = encodeUnicodeArray(rows.filenames);
-  await writeFileAtomic(paths.embeddings, embeddings);
   await writeFileAtomic(paths.filenames, filenames);
   const committed: EmbedMetadata = {
     ...describe(),
     files: {
-      [OUTPUT_FILES.embeddings]: fingerprint(embeddings),
+      [OUTPUT_FILES.embeddings]: embeddings,
       [OUTPUT_FILES.filenames]: fingerprint(filenames),
     },
   };
@@ -57,7 +74,7 @@ export async function writeEmbeddingOutputs(
   return {paths, metadata: committed};
 }
 
-function fingerprint(data: Uint8Array | readonly Uint8Array[]): {bytes: number; sha256: string} {
+function fingerprint(data: Uint8Array | readonly Uint8Array[]): FileFingerprint {
   const parts = data instanceof Uint8Array ? [data] : data;
   const hash = createHash('sha256');
   let bytes = 0;
