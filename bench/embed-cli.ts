@@ -1,11 +1,11 @@
 /**
- * Contender 2 as shipped: the built CLI (`node dist/source/cli.js embed ... --json --no-cache`) in its own
+ * Contender 2 as shipped: the built CLI (`dist/source/cli.js embed ... --json --no-cache`) in its own
  * process, with no transpiler loaded (tsx alone adds ~40 MB per thread). Peak RSS comes from a preloaded probe.
  */
 import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdir, readFile, rm, symlink} from 'node:fs/promises';
-import {basename, join, resolve} from 'node:path';
+import {basename, delimiter, dirname, join, resolve} from 'node:path';
 import type {EmbedChildResult} from './child/embed-child.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -45,9 +45,6 @@ export async function runEmbedCli(input: {
   await mkdir(input.outputDir, {recursive: true});
   const rssFile = join(input.outputDir, 'peak-rss-kib');
   const args = [
-    '--import',
-    RSS_PROBE,
-    CLI_PATH,
     'embed',
     '--input',
     input.inputDir,
@@ -67,9 +64,16 @@ export async function runEmbedCli(input: {
   const started = performance.now();
   const {code, stdout, stderr} = await new Promise<{code: number | null; stdout: string; stderr: string}>(
     (resolvePromise, reject) => {
-      const child = spawn(process.execPath, args, {
+      // Executed through its shebang, as a user's shell runs it (the shebang sets the malloc tuning), with
+      // this Node first on PATH and the RSS probe preloaded through NODE_OPTIONS.
+      const child = spawn(CLI_PATH, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: {...process.env, BENCH_RSS_FILE: rssFile},
+        env: {
+          ...process.env,
+          PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${RSS_PROBE}`.trim(),
+          BENCH_RSS_FILE: rssFile,
+        },
       });
       let out = '';
       let err = '';
