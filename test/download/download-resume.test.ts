@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {downloadImages} from '../../source/core/download/download-images.js';
 import {DOWNLOAD_INDEX_FILE, ImageStore, sha256Hex} from '../../source/core/download/image-store.js';
+import {probeImage} from '../../source/core/image/sharp-image.js';
 import {FIXTURE_IMAGES_DIR, type ImageServer, startImageServer} from '../helpers/image-server.js';
 import {checkFolder, readIndex} from './check-folder.js';
 
@@ -136,24 +137,26 @@ test('an image already in the folder is a duplicate, not a second file; new name
   await checkFolder(outputDir);
 });
 
+/** Keeps a distinct variant of a fixture JPEG (its trailing byte differs), as a download worker would. */
+async function keepVariant(store: ImageStore, index: number) {
+  const fixture = await readFile(join(FIXTURE_IMAGES_DIR, (await readdir(FIXTURE_IMAGES_DIR))[0] ?? ''));
+  const bytes = Buffer.concat([fixture, Buffer.from([index])]);
+  const {width, height} = await probeImage(bytes);
+  return store.keep(bytes, {
+    extension: 'jpg',
+    sha256: sha256Hex(bytes),
+    url: `http://127.0.0.1/${index}`,
+    provider: 'urls',
+    width,
+    height,
+  });
+}
+
 test('images kept at once share group commits: every one is indexed exactly once, in a file that reopens whole', async () => {
   const outputDir = join(work, 'group-commit');
   const store = await ImageStore.open(outputDir, 1e8);
-  const fixture = await readFile(join(FIXTURE_IMAGES_DIR, (await readdir(FIXTURE_IMAGES_DIR))[0] ?? ''));
-  // 24 distinct byte strings (a trailing byte differs), kept concurrently as 16 workers would.
-  const kept = await Promise.all(
-    Array.from({length: 24}, (_, index) => {
-      const bytes = Buffer.concat([fixture, Buffer.from([index])]);
-      return store.keep(bytes, {
-        extension: 'jpg',
-        sha256: sha256Hex(bytes),
-        url: `http://127.0.0.1/${index}`,
-        provider: 'urls',
-        width: 1,
-        height: 1,
-      });
-    }),
-  );
+  // 24 distinct images kept concurrently, as 16 workers would.
+  const kept = await Promise.all(Array.from({length: 24}, (_, index) => keepVariant(store, index)));
   await store.close();
   const lines = (await readFile(join(outputDir, DOWNLOAD_INDEX_FILE), 'utf8')).trim().split('\n');
   assert.equal(lines.length, 24);
@@ -169,30 +172,21 @@ test('images kept at once share group commits: every one is indexed exactly once
 
 test('a failed group commit fails the next keep and close; the image it left un-indexed is adopted on reopen', async () => {
   const outputDir = join(work, 'failed-commit');
+  const first = await ImageStore.open(outputDir, 1e8);
+  await keepVariant(first, 0);
+  await first.close(); // its commit is done
   const store = await ImageStore.open(outputDir, 1e8);
-  const fixture = await readFile(join(FIXTURE_IMAGES_DIR, (await readdir(FIXTURE_IMAGES_DIR))[0] ?? ''));
-  const keepVariant = (index: number) => {
-    const bytes = Buffer.concat([fixture, Buffer.from([index])]);
-    return store.keep(bytes, {
-      extension: 'jpg',
-      sha256: sha256Hex(bytes),
-      url: `http://127.0.0.1/${index}`,
-      provider: 'urls',
-      width: 1,
-      height: 1,
-    });
-  };
-  await keepVariant(0);
   // The index handle is private; closing it under the store is the one reliable way to fail an append mid-run.
   await (store as unknown as {handle: {close(): Promise<void>}}).handle.close();
-  await keepVariant(1);
+  await keepVariant(store, 1);
   await assert.rejects(async () => {
-    for (let index = 2; index < 50; index++) await keepVariant(index);
+    for (let index = 2; index < 50; index++) await keepVariant(store, index);
   }, /EBADF|closed/);
   await assert.rejects(store.close(), /EBADF|closed/);
   const reopened = await ImageStore.open(outputDir, 1e8);
   const names = reopened.entries.map((entry) => entry.name);
   assert.ok(names.includes('img_000001.jpg') && names.includes('img_000002.jpg'), names.join());
+  assert.equal(reopened.entries.find((entry) => entry.name === 'img_000001.jpg')?.url, 'http://127.0.0.1/0');
   assert.equal(reopened.entries.find((entry) => entry.name === 'img_000002.jpg')?.url, null);
   await reopened.close();
   await checkFolder(outputDir);
