@@ -39,19 +39,6 @@ export function encodeFloat32Matrix(data: Float32Array, rows: number, columns: n
 }
 
 /**
- * The same file as encodeFloat32Matrix, as parts to write one after the other: the header, then each row's
- * bytes in place. Writing a 10,000 x 512 matrix this way needs no second 20 MB copy of it.
- */
-export function encodeFloat32RowParts(rows: readonly Float32Array[], columns: number): Uint8Array[] {
-  const parts = [npyHeader('<f4', [rows.length, columns])];
-  for (const [index, row] of rows.entries()) {
-    if (row.length !== columns) throw new Error(`row ${index} has ${row.length} values, expected ${columns}`);
-    parts.push(new Uint8Array(row.buffer, row.byteOffset, row.byteLength));
-  }
-  return parts;
-}
-
-/**
  * The header of a rows x columns float32 matrix, `minimumBytes` long at least: a writer that streams the rows
  * reserves the header for the most rows it may write, then writes the real one over it (see npy-stream.ts).
  */

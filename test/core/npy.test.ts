@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
+import {mkdtemp, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {writeFileAtomic} from '../../source/core/fs/atomic-write.js';
 import {
   encodeFloat32Matrix,
-  encodeFloat32RowParts,
   encodeUnicodeArray,
   parseNpy,
   readFloat32Matrix,
@@ -45,16 +43,4 @@ test('our reader parses what we write and numpy writes', () => {
   assert.deepEqual(readUnicodeArray(encodeUnicodeArray(['x', 'yz'])), ['x', 'yz']);
   assert.throws(() => parseNpy(bytes.subarray(0, bytes.length - 3)), /payload/);
   assert.throws(() => parseNpy(new Uint8Array([1, 2, 3])), /magic/);
-});
-
-test('a matrix written row by row (no concatenated copy) is byte-identical to the one-buffer encoding', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'vc-npy-rows-'));
-  // More rows than one writev call takes (1024), so the batching of parts is exercised too.
-  const rows = Array.from({length: 2500}, (_, row) => Float32Array.from([row, -row / 3, row * 0.5]));
-  const whole = new Float32Array(rows.length * 3);
-  for (const [index, row] of rows.entries()) whole.set(row, index * 3);
-  await writeFileAtomic(join(dir, 'rows.npy'), encodeFloat32RowParts(rows, 3));
-  const written = await readFile(join(dir, 'rows.npy'));
-  assert.deepEqual(new Uint8Array(written), encodeFloat32Matrix(whole, rows.length, 3));
-  assert.throws(() => encodeFloat32RowParts([Float32Array.of(1, 2)], 3), /row 0 has 2 values/);
 });

@@ -5,7 +5,7 @@
 import {createHash} from 'node:crypto';
 import {join} from 'node:path';
 import {writeFileAtomic} from '../fs/atomic-write.js';
-import {encodeFloat32Matrix, encodeFloat32RowParts, encodeUnicodeArray} from '../npy.js';
+import {encodeFloat32Matrix, encodeUnicodeArray} from '../npy.js';
 import {type FileFingerprint, Float32NpyStream} from '../npy-stream.js';
 import type {EmbedMetadata} from './metadata.js';
 
@@ -31,12 +31,9 @@ export function outputPaths(outputDir: string): OutputPaths {
 
 export async function writeEmbeddingOutputs(
   outputDir: string,
-  /**
-   * `vectors`: one row-major matrix, one array per row (written in place, never concatenated), or the rows
-   * already streamed to disk (committed here, in the same order as the other files).
-   */
+  /** `vectors`: one row-major matrix, or the rows already streamed to disk (committed here, before the others). */
   rows: {
-    vectors: Float32Array | readonly Float32Array[] | Float32NpyStream;
+    vectors: Float32Array | Float32NpyStream;
     count: number;
     dims: number;
     filenames: string[];
@@ -46,20 +43,16 @@ export async function writeEmbeddingOutputs(
 ): Promise<{paths: OutputPaths; metadata: EmbedMetadata}> {
   const {vectors} = rows;
   if (rows.filenames.length !== rows.count) throw new Error('filenames and rows are not aligned');
-  const rowCount = vectors instanceof Float32NpyStream ? vectors.rows : vectors.length;
-  if (!(vectors instanceof Float32Array) && rowCount !== rows.count)
+  if (vectors instanceof Float32NpyStream && vectors.rows !== rows.count)
     throw new Error('row count does not match');
   const paths = outputPaths(outputDir);
   let embeddings: FileFingerprint;
   if (vectors instanceof Float32NpyStream) {
     embeddings = await vectors.commit(paths.embeddings);
   } else {
-    const parts =
-      vectors instanceof Float32Array
-        ? [encodeFloat32Matrix(vectors, rows.count, rows.dims)]
-        : encodeFloat32RowParts(vectors, rows.dims);
-    await writeFileAtomic(paths.embeddings, parts);
-    embeddings = fingerprint(parts);
+    const matrix = encodeFloat32Matrix(vectors, rows.count, rows.dims);
+    await writeFileAtomic(paths.embeddings, matrix);
+    embeddings = fingerprint(matrix);
   }
   const filenames = encodeUnicodeArray(rows.filenames);
   await writeFileAtomic(paths.filenames, filenames);
@@ -74,13 +67,6 @@ export async function writeEmbeddingOutputs(
   return {paths, metadata: committed};
 }
 
-function fingerprint(data: Uint8Array | readonly Uint8Array[]): FileFingerprint {
-  const parts = data instanceof Uint8Array ? [data] : data;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for (const part of parts) {
-    hash.update(part);
-    bytes += part.byteLength;
-  }
-  return {bytes, sha256: hash.digest('hex')};
+function fingerprint(data: Uint8Array): FileFingerprint {
+  return {bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex')};
 }

@@ -19,7 +19,7 @@ export interface AtomicWriteOptions {
 
 export async function writeFileAtomic(
   path: string,
-  data: Uint8Array | string | readonly Uint8Array[],
+  data: Uint8Array | string,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const directory = dirname(path);
@@ -28,13 +28,7 @@ export async function writeFileAtomic(
   try {
     const handle = await open(temp, 'w');
     try {
-      if (Array.isArray(data)) {
-        // writev takes at most IOV_MAX (1024) buffers per call on Linux.
-        for (let start = 0; start < data.length; start += 1024)
-          await handle.writev(data.slice(start, start + 1024));
-      } else {
-        await handle.writeFile(data as Uint8Array | string);
-      }
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
