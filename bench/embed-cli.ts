@@ -4,7 +4,7 @@
  */
 import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdir, readFile, rm, symlink} from 'node:fs/promises';
+import {chmod, mkdir, readFile, rm, symlink} from 'node:fs/promises';
 import {basename, delimiter, dirname, join, resolve} from 'node:path';
 import type {EmbedChildResult} from './child/embed-child.js';
 
@@ -61,6 +61,8 @@ export async function runEmbedCli(input: {
     '--no-cache',
     '--json',
   ];
+  // Executable, as npm makes an installed bin (a bare tsc build leaves it 644).
+  await chmod(CLI_PATH, 0o755);
   const started = performance.now();
   const {code, stdout, stderr} = await new Promise<{code: number | null; stdout: string; stderr: string}>(
     (resolvePromise, reject) => {
