@@ -99,4 +99,22 @@ describe('run and presets from the built binary (no TTY)', () => {
     assert.match(corrupt.stderr, /presets file .* is corrupt/);
     assert.doesNotMatch(corrupt.stderr, /internal error/);
   });
+
+  test('an embeddings folder that cannot be made stops run before it downloads anything', async () => {
+    await writeFile(join(dir, 'a-file'), 'not a folder');
+    const images = join(dir, 'never-made');
+    const result = cli(
+      'run',
+      ...['--provider', 'local', '--input-dir', IMAGES, '--output-dir', images, '--count', '3'],
+      ...['--embeddings-dir', join(dir, 'a-file', 'embeddings'), '--model', MODEL],
+    );
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /error: the output folder .*a-file\/embeddings cannot be made: .*a-file is a file/,
+    );
+    assert.match(result.stderr, /fix: pass a writable output folder/);
+    assert.doesNotMatch(result.stderr, /at .*\.js:\d+/, 'no stack trace');
+    assert.equal(existsSync(images), false, 'no download started');
+  });
 });

@@ -6,6 +6,7 @@
  */
 import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
+import {asOutputWriteError, checkOutputFolder} from '../fs/output-folder.js';
 import type {Dtype} from '../model/model-folder.js';
 import {Float32NpyStream} from '../npy-stream.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
@@ -90,6 +91,8 @@ export async function embedImages(
   const inputDir = resolve(options.inputDir);
   const outputDir = resolve(options.outputDir);
 
+  // Before the walk and the model load, so a bad --output costs nothing.
+  await checkOutputFolder(outputDir);
   const walk = await walkImageFiles(inputDir);
   emit({type: 'scanned', total: walk.files.length, skipped: walk.skipped.length});
   if (walk.files.length === 0) {
@@ -223,7 +226,7 @@ export async function embedImages(
     embedMs = clock() - embedStart;
   } catch (error) {
     await rows?.discard();
-    throw error;
+    throw asOutputWriteError(error, outputDir);
   } finally {
     if (ownEmbedder) await embedder.close();
   }
@@ -270,7 +273,7 @@ export async function embedImages(
     }),
   ).catch(async (error: unknown) => {
     await rows.discard();
-    throw error;
+    throw asOutputWriteError(error, outputDir);
   });
   const report: EmbedReport = {outputDir, paths: written.paths, metadata: written.metadata};
   emit({type: 'done', report});

@@ -2,6 +2,7 @@
 import {downloadImages} from '../download/download-images.js';
 import {downloadEnvironment} from '../download/settings.js';
 import {embedImages} from '../embed/embed-images.js';
+import {checkOutputFolder} from '../fs/output-folder.js';
 import {openModelFolder, resolveModelsDir} from '../model/model-folder.js';
 import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
 import type {RunStages} from './run-pipeline.js';
@@ -13,6 +14,8 @@ export const realStages: RunStages = {
       modelsDir: resolveModelsDir(context.modelsDir, context.env),
       dtype: setup.dtype,
     });
+    // Before the download, not after it: a bad embeddings folder should not cost the downloaded images' wait.
+    await checkOutputFolder(setup.embeddingsDir);
   },
   download(setup, context) {
     return downloadImages({
