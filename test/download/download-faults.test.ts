@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {rmSync, writeFileSync} from 'node:fs';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -249,3 +250,35 @@ async function writeList(path: string, urls: string[]): Promise<string> {
   await writeFile(path, `${urls.join('\n')}\n`);
   return path;
 }
+
+test('a write failure the user can fix (the folder replaced by a file mid-run) stops the run as a UserError', async () => {
+  const outputDir = join(work, 'replaced');
+  let replaced = false;
+  await assert.rejects(
+    downloadImages({
+      provider: 'custom',
+      urlTemplate: `${server.origin}/image/{index}.jpg`,
+      count: 10,
+      workers: 1,
+      outputDir,
+      sleepOkSeconds: 0,
+      onEvent: (event) => {
+        if (event.type === 'kept' && !replaced) {
+          replaced = true;
+          rmSync(outputDir, {recursive: true, force: true});
+          writeFileSync(outputDir, 'in the way');
+        }
+      },
+    }),
+    (error: Error & {hint?: string}) => {
+      assert.equal(error.name, 'UserError');
+      assert.match(
+        error.message,
+        /cannot write the outputs in .*replaced: a part of the path is a file \(ENOTDIR\)/,
+      );
+      assert.match(error.hint ?? '', /writable output folder/);
+      return true;
+    },
+  );
+  assert.ok(replaced);
+});

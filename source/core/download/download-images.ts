@@ -5,6 +5,7 @@
  */
 import {setMaxListeners} from 'node:events';
 import {isUserError} from '../errors.js';
+import {asOutputWriteError} from '../fs/output-folder.js';
 import {createHttpClient} from '../net/http.js';
 import {type AttemptResult, fetchAttempt, readLocalAttempt} from './fetch-attempt.js';
 import {ImageStore, sha256Hex} from './image-store.js';
@@ -248,7 +249,8 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
       fatalError ??= error;
     });
   }
-  if (fatalError !== null) throw fatalError;
+  // Kept images stay valid (each was written atomically and indexed or adoptable); only the run stops.
+  if (fatalError !== null) throw asOutputWriteError(fatalError, settings.provider.outputDir);
   if (isUserError(sourceError)) throw sourceError;
 
   const interrupted = options.signal?.aborted === true;

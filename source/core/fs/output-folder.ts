@@ -7,7 +7,8 @@ import {access, stat} from 'node:fs/promises';
 import {dirname, resolve} from 'node:path';
 import {UserError} from '../errors.js';
 
-const HINT = 'pass a writable output folder (--output, or --embeddings-dir for run)';
+// The message names the folder; the core does not know which option of which command chose it.
+const HINT = 'pass a writable output folder, or fix its permissions';
 
 /** Fails when `folder` could not be created or written; creates nothing. */
 export async function checkOutputFolder(folder: string): Promise<void> {
@@ -41,7 +42,10 @@ const USER_FIXABLE_CODES: Record<string, string> = {
   ENOTDIR: 'a part of the path is a file',
 };
 
-/** The error as a UserError when it is a write failure the user can fix; otherwise unchanged (a bug). */
+/**
+ * The error as a UserError when it is a write failure the user can fix (embed's outputs, download's images);
+ * otherwise unchanged (a bug).
+ */
 export function asOutputWriteError(error: unknown, folder: string): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const reason = code === undefined ? undefined : USER_FIXABLE_CODES[code];
