@@ -12,6 +12,7 @@ import {ImageStore, sha256Hex} from './image-store.js';
 import {type Candidate, candidateSource, checkProviderSettings} from './providers.js';
 import {isRetryable, retryDelayMs} from './retry-policy.js';
 import {RunTotals} from './run-totals.js';
+import {SavesBehindWorkers} from './saves-behind.js';
 import {resolveSettings} from './settings.js';
 import {extensionFor, type SniffedType} from './sniff.js';
 import type {DownloadEvent, DownloadOptions, DownloadReport, FailureReason, StopReason} from './types.js';
@@ -72,6 +73,7 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
   });
   const source = candidateSource(settings.provider, {client, signal: run.signal, knownUrls: store.knownUrls});
   const pendingHooks: Promise<unknown>[] = [];
+  const savesBehind = new SavesBehindWorkers();
 
   const emitTotals = () => emit({type: 'totals', totals: totals.snapshot()});
   const attemptBudgetLeft = () => {
@@ -137,6 +139,9 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
     image: {type: SniffedType; width: number; height: number; format: string},
     attempt: number,
   ): Promise<ItemOutcome> {
+    await savesBehind.ready(worker.id);
+    // A save that failed behind this worker has already stopped the run.
+    if (fatalError !== null) return 'stopped';
     const sha256 = sha256Hex(bytes);
     const existing = store.duplicateOf(sha256);
     if (existing !== undefined) {
@@ -144,28 +149,46 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
       emit({type: 'duplicate', worker: worker.id, url: candidate.url, sha256, existing});
       return 'duplicate';
     }
-    const entry = await store.keep(bytes, {
-      sha256,
-      url: candidate.url,
-      provider: settings.provider.provider,
-      width: image.width,
-      height: image.height,
-      extension: extensionFor(image.type),
-    });
-    totals.keptImage(entry.name, bytes.length);
-    emit({
-      type: 'kept',
-      worker: worker.id,
-      attempt,
-      file: entry.name,
-      sha256,
-      url: candidate.url,
-      width: image.width,
-      height: image.height,
-      format: image.format,
-      bytes: bytes.length,
-    });
-    if (candidate.onKept) pendingHooks.push(candidate.onKept().catch(() => undefined));
+    // The save holds a download slot of its own until the image is on disk, so the count is never overshot.
+    inFlight++;
+    const save = store
+      .keep(bytes, {
+        sha256,
+        url: candidate.url,
+        provider: settings.provider.provider,
+        width: image.width,
+        height: image.height,
+        extension: extensionFor(image.type),
+      })
+      .then(
+        (entry) => {
+          totals.keptImage(entry.name, bytes.length);
+          emit({
+            type: 'kept',
+            worker: worker.id,
+            attempt,
+            file: entry.name,
+            sha256,
+            url: candidate.url,
+            width: image.width,
+            height: image.height,
+            format: image.format,
+            bytes: bytes.length,
+          });
+          if (candidate.onKept) pendingHooks.push(candidate.onKept().catch(() => undefined));
+        },
+        (error: unknown) => {
+          // Not an item failure but a broken run (e.g. a full disk): stop everyone; it is rethrown at the end.
+          fatalError ??= error;
+          run.abort();
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        wakeWaiters();
+        emitTotals();
+      });
+    savesBehind.start(worker.id, save);
     return 'kept';
   }
 
@@ -236,7 +259,11 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
         {length: settings.workers},
         (_, id) => new WorkerReporter(id, emit, clock, settings.progressIntervalMs),
       );
-      await Promise.all(workers.map(runWorker));
+      try {
+        await Promise.all(workers.map(runWorker));
+      } finally {
+        await savesBehind.drain();
+      }
     }
     await Promise.allSettled(pendingHooks);
   } finally {
