@@ -22,6 +22,7 @@ export interface EmbedChildInput {
     sharpCache?: boolean;
     sharpConcurrency?: number;
     preprocessWorkers?: number;
+    readAhead?: boolean;
     tuning?: SessionTuning;
   };
 }
@@ -81,6 +82,7 @@ await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
       ? {preprocessWorkers: input.tweaks.preprocessWorkers}
       : {}),
     ...(input.tweaks?.tuning ? {tuning: input.tweaks.tuning} : {}),
+    ...(input.tweaks?.readAhead !== undefined ? {readAhead: input.tweaks.readAhead} : {}),
     onEvent(event: EmbedEvent) {
       if (event.type === 'model-loaded') loadedAt = performance.now();
       if (event.type === 'batch') batches++;
