@@ -61,7 +61,7 @@ export async function runEmbedCli(input: {
     '--no-cache',
     '--json',
   ];
-  // Executable, as npm makes an installed bin (a bare tsc build leaves it 644).
+  // Executable, as npm makes an installed bin (npm run build does too; a dist/ built by bare tsc is 644).
   await chmod(CLI_PATH, 0o755);
   const started = performance.now();
   const {code, stdout, stderr} = await new Promise<{code: number | null; stdout: string; stderr: string}>(

@@ -19,15 +19,16 @@ async function main(): Promise<number> {
     return 2;
   }
   if (options.embedVia === 'cli' && options.build) {
-    process.stderr.write(
-      'building dist/ (tsc -p tsconfig.build.json) so the CLI measured is the current source\n',
-    );
+    process.stderr.write('building dist/ (npm run build) so the CLI measured is the current source\n');
+    // The package's own build (tsc, then the bin made executable), through the npm that runs this script.
+    const npmCli = process.env.npm_execpath;
     const build = spawnSync(
-      process.execPath,
-      ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
+      npmCli ? process.execPath : 'npm',
+      [...(npmCli ? [npmCli] : []), 'run', '--silent', 'build'],
       {
         cwd: new URL('..', import.meta.url).pathname,
         stdio: ['ignore', 'ignore', 'inherit'],
+        shell: !npmCli && process.platform === 'win32',
       },
     );
     if (build.status !== 0)

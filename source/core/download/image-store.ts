@@ -12,6 +12,7 @@ import {type FileHandle, mkdir, open, readdir, readFile, rm, stat} from 'node:fs
 import {extname, join} from 'node:path';
 import {UserError} from '../errors.js';
 import {syncDirectory, writeFileAtomic} from '../fs/atomic-write.js';
+import {OUTPUT_FOLDER_HINT} from '../fs/output-folder.js';
 import {probeImage} from '../image/sharp-image.js';
 import {IMAGE_EXTENSIONS, sniffImageType} from './sniff.js';
 
@@ -66,7 +67,7 @@ export class ImageStore {
     await mkdir(directory, {recursive: true}).catch((error: NodeJS.ErrnoException) => {
       throw new UserError(
         `cannot create the output folder ${directory} (${error.code ?? error.message})`,
-        'pass a writable --output-dir',
+        OUTPUT_FOLDER_HINT,
       );
     });
     const names = await readdir(directory);

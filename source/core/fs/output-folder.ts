@@ -8,7 +8,7 @@ import {dirname, resolve} from 'node:path';
 import {UserError} from '../errors.js';
 
 // The message names the folder; the core does not know which option of which command chose it.
-const HINT = 'pass a writable output folder, or fix its permissions';
+export const OUTPUT_FOLDER_HINT = 'pass a writable output folder, or fix its permissions';
 
 /** Fails when `folder` could not be created or written; creates nothing. */
 export async function checkOutputFolder(folder: string): Promise<void> {
@@ -25,9 +25,15 @@ export async function checkOutputFolder(folder: string): Promise<void> {
       continue;
     }
     if (!info.isDirectory())
-      throw new UserError(`the output folder ${folder} cannot be made: ${path} is a file`, HINT);
+      throw new UserError(
+        `the output folder ${folder} cannot be made: ${path} is a file`,
+        OUTPUT_FOLDER_HINT,
+      );
     await access(path, constants.W_OK).catch(() => {
-      throw new UserError(`the output folder ${folder} is not writable (no permission on ${path})`, HINT);
+      throw new UserError(
+        `the output folder ${folder} is not writable (no permission on ${path})`,
+        OUTPUT_FOLDER_HINT,
+      );
     });
     return;
   }
@@ -52,6 +58,8 @@ export function asOutputWriteError(error: unknown, folder: string): unknown {
   if (reason === undefined) return error;
   return new UserError(
     `cannot write the outputs in ${folder}: ${reason} (${code}); earlier outputs there are unchanged`,
-    code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space, or pass another output folder' : HINT,
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'free some space, or pass another output folder'
+      : OUTPUT_FOLDER_HINT,
   );
 }
