@@ -7,12 +7,13 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
+import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import {readFloat32Matrix, readUnicodeArray} from '../../source/core/npy.js';
 import {type ImageServer, startImageServer} from '../helpers/image-server.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'source', 'cli.js');
 const MODEL = join(ROOT, 'test', 'fixtures', 'tiny-clip');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {delimiter, dirname, resolve} from 'node:path';
+import {delimiter, dirname} from 'node:path';
 import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 
-const CLI = resolve(import.meta.dirname, '../../dist/source/cli.js');
+const CLI = fileURLToPath(new URL('../../dist/source/cli.js', import.meta.url));
 
 test('the command started through its shebang runs with glibc malloc tuned', {
   skip: existsSync(CLI) ? false : 'dist/source/cli.js is not built (npm test builds it first)',

@@ -4,10 +4,11 @@ import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
+import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'source', 'cli.js');
 const IMAGES = join(ROOT, 'test', 'fixtures', 'images');
 const MODEL = join(ROOT, 'test', 'fixtures', 'tiny-clip');

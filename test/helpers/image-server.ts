@@ -19,8 +19,9 @@ import {readFileSync} from 'node:fs';
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
 import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 
-export const FIXTURE_IMAGES_DIR = join(import.meta.dirname, '..', 'fixtures', 'images');
+export const FIXTURE_IMAGES_DIR = fileURLToPath(new URL('../fixtures/images', import.meta.url));
 
 export interface HitInfo {
   /** Path and query, as requested. */

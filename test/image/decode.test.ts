@@ -3,11 +3,12 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import {deflateSync} from 'node:zlib';
 import {parsePreprocessorConfig, preprocessImage} from '../../source/core/image/clip-preprocess.js';
 import {decodeImageRgb, encodeRawImage, ImageDecodeError} from '../../source/core/image/sharp-image.js';
 
-const images = join(import.meta.dirname, '..', 'fixtures', 'images');
+const images = fileURLToPath(new URL('../fixtures/images', import.meta.url));
 const config = parsePreprocessorConfig({});
 
 function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {

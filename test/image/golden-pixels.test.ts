@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import {gunzipSync} from 'node:zlib';
 import {
   type PreprocessConfig,
@@ -12,7 +13,7 @@ import {
 } from '../../source/core/image/clip-preprocess.js';
 import {parseNpy} from '../../source/core/npy.js';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
+const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));
 const PLANE = 3 * 224 * 224;
 
 async function loadGolden(): Promise<{images: string[]; pixels: Float32Array; config: PreprocessConfig}> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {readFile} from 'node:fs/promises';
-import {join} from 'node:path';
 import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import {UserError} from '../../source/core/errors.js';
 import {
   PREPROCESS_VERSION,
@@ -12,7 +12,9 @@ import {
   tensorLength,
 } from '../../source/core/image/clip-preprocess.js';
 
-const fixtureConfig = join(import.meta.dirname, '..', 'fixtures', 'tiny-clip', 'preprocessor_config.json');
+const fixtureConfig = fileURLToPath(
+  new URL('../fixtures/tiny-clip/preprocessor_config.json', import.meta.url),
+);
 
 test('the fixture preprocessor_config.json parses to the CLIP settings', async () => {
   const config = parsePreprocessorConfig(JSON.parse(await readFile(fixtureConfig, 'utf8')));
