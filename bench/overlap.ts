@@ -1,6 +1,6 @@
 /**
  * `node --import tsx bench/overlap.ts [--quick] [--dtype fp32]`: the overlap experiment's variants, interleaved,
- * against the bare session. A profiling aid for tuning the embed pipeline; its numbers go in the report by hand.
+ * against the bare session (`--only "batch 8"` runs the variants whose names contain that text). A profiling aid for tuning the embed pipeline; its numbers go in the report by hand.
  */
 import {readdir} from 'node:fs/promises';
 import {join} from 'node:path';
@@ -33,11 +33,26 @@ const variants: Record<string, Partial<OverlapInput>> = {
     sharpConcurrency: 1,
     batchSize: 16,
   },
+  'spin off, 1 vips thread, batch 8': {
+    session: {intraOpThreads: 2, allowSpinning: false},
+    sharpConcurrency: 1,
+    batchSize: 8,
+  },
+  '2 sessions x 1 thread, 1 vips thread, batch 8': {
+    session: {intraOpThreads: 1, allowSpinning: false},
+    sharpConcurrency: 1,
+    batchSize: 8,
+    sessions: 2,
+  },
   'spin off, 1 vips, no arena, no prepack': {
     session: {intraOpThreads: 2, allowSpinning: false, memoryArena: false, prepacking: false},
     sharpConcurrency: 1,
   },
 };
+// --only a,b: run just the variants whose names contain one of these (e.g. --only "batch 8").
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : undefined;
+const chosen = Object.entries(variants).filter(([name]) => !only || only.some((part) => name.includes(part)));
 const timeoutMs = 20 * 60_000;
 const bare = await runChild<BareResult>(
   childScript('bare-child'),
@@ -53,7 +68,7 @@ const bare = await runChild<BareResult>(
 console.log(
   `${dtype} bare: ${bare.result.imagesPerSecond.toFixed(2)} images/s, RSS ${bare.result.peakRssMb.toFixed(0)} MB`,
 );
-for (const [name, variant] of Object.entries(variants)) {
+for (const [name, variant] of chosen) {
   const input: OverlapInput = {
     modelDir,
     graph,

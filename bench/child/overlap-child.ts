@@ -21,6 +21,8 @@ export interface OverlapInput {
   session: SessionOptions;
   sharpConcurrency: number;
   sharpCache: boolean;
+  /** Inference workers, each with its own session of session.intraOpThreads threads (default 1). */
+  sessions?: number;
 }
 
 export interface OverlapResult {
@@ -43,8 +45,10 @@ await childMain<OverlapInput, OverlapResult>(async (input) => {
   const config = parsePreprocessorConfig(
     JSON.parse(await readFile(join(input.modelDir, 'preprocessor_config.json'), 'utf8')),
   );
-  const worker = startWorker(join(input.modelDir, 'onnx', input.graph), input.session);
-  await new Promise((resolve) => worker.once('message', resolve));
+  const workers = Array.from({length: input.sessions ?? 1}, () =>
+    startWorker(join(input.modelDir, 'onnx', input.graph), input.session),
+  );
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
   const prepare = async (start: number) => {
     const paths = input.images.slice(start, start + input.batchSize);
     const tensor = new Float32Array(paths.length * PIXELS_PER_IMAGE);
@@ -53,23 +57,35 @@ await childMain<OverlapInput, OverlapResult>(async (input) => {
     }
     return {data: tensor, count: paths.length};
   };
-  const infer = (batch: {data: Float32Array; count: number}) =>
+  const infer = (worker: Worker, batch: {data: Float32Array; count: number}) =>
     new Promise<number>((resolve) => {
       worker.once('message', (message: {ms: number}) => resolve(message.ms));
       worker.postMessage(batch, [batch.data.buffer as ArrayBuffer]);
     });
   const started = performance.now();
   let inferenceMs = 0;
-  let next = prepare(0);
+  // Every worker gets a batch as soon as it is free; the main thread prepares the next one meanwhile.
+  const idle = [...workers];
+  const running = new Set<Promise<void>>();
   for (let start = 0; start < input.images.length; start += input.batchSize) {
-    const ready = await next;
-    const running = infer(ready);
-    if (start + input.batchSize < input.images.length) next = prepare(start + input.batchSize);
-    inferenceMs += await running;
+    const ready = await prepare(start);
+    if (idle.length === 0) await Promise.race(running);
+    const worker = idle.pop() as Worker;
+    const run: Promise<void> = infer(worker, ready).then((ms) => {
+      inferenceMs += ms;
+      idle.push(worker);
+      running.delete(run);
+    });
+    running.add(run);
   }
+  await Promise.all(running);
   const seconds = (performance.now() - started) / 1000;
-  worker.postMessage(null);
-  await new Promise((resolve) => worker.once('exit', resolve));
+  await Promise.all(
+    workers.map((worker) => {
+      worker.postMessage(null);
+      return new Promise((resolve) => worker.once('exit', resolve));
+    }),
+  );
   return {
     images: input.images.length,
     imagesPerSecond: input.images.length / seconds,
