@@ -12,6 +12,8 @@ export interface ContenderContext {
   modelDir: string;
   images: string[];
   threads: number;
+  /** embed's --sessions (undefined: its default). */
+  embedSessions?: number;
   batchSize: number;
   timeoutMs: number;
   workDir: string;
@@ -87,6 +89,7 @@ export async function runContender(
       outputDir,
       batchSize: context.batchSize,
       threads: context.threads,
+      sessions: context.embedSessions,
       timeoutMs: context.timeoutMs,
     });
     return {contender, dtype, ...pick(result), wallSeconds: result.wallSeconds, profile: result.profile};
@@ -97,6 +100,7 @@ export async function runContender(
     images: context.images,
     batchSize: context.batchSize,
     threads: context.threads,
+    ...(context.embedSessions ? {sessions: context.embedSessions} : {}),
     outputDir: join(context.workDir, `embed-${dtype}-${run}`),
   };
   const {result, wallMs} = await runChild<EmbedChildResult>(childScript('embed-child'), input, common);

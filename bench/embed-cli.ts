@@ -20,6 +20,12 @@ interface CliMetadata {
   counts: {ok: number; failed: number};
   timings_seconds: {load: number; preprocess: number; inference: number; write: number; total: number};
   images_per_second: number;
+  inference_sessions: number;
+}
+
+/** The time each session waited, on average: its share of the summed inference time subtracted. */
+export function modelIdleSeconds(seconds: number, inferenceSeconds: number, sessions: number): number {
+  return Math.max(0, seconds - inferenceSeconds / Math.max(1, sessions));
 }
 
 export async function linkInputFolder(dir: string, images: readonly string[]): Promise<string> {
@@ -40,6 +46,8 @@ export async function runEmbedCli(input: {
   outputDir: string;
   batchSize: number;
   threads: number;
+  /** embed's --sessions (undefined: its default). */
+  sessions?: number | undefined;
   timeoutMs: number;
 }): Promise<EmbedChildResult & {wallSeconds: number}> {
   await mkdir(input.outputDir, {recursive: true});
@@ -58,6 +66,7 @@ export async function runEmbedCli(input: {
     String(input.batchSize),
     '--threads',
     String(input.threads),
+    ...(input.sessions ? ['--sessions', String(input.sessions)] : []),
     '--no-cache',
     '--json',
   ];
@@ -110,9 +119,10 @@ export async function runEmbedCli(input: {
     peakRssMb: peakKib / 1024,
     sampledRssMb: 0,
     profile: {
+      sessions: metadata.inference_sessions,
       inferenceSeconds: timings.inference,
       preprocessSeconds: timings.preprocess,
-      modelIdleSeconds: seconds - timings.inference,
+      modelIdleSeconds: modelIdleSeconds(seconds, timings.inference, metadata.inference_sessions),
       writeSeconds: timings.write,
       batches: Math.ceil(metadata.counts.ok / input.batchSize),
     },

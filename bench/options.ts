@@ -18,6 +18,8 @@ export interface BenchOptions {
   contenders: ContenderName[];
   rounds: number;
   threads: number;
+  /** `embed --sessions` (default: embed's own default for the dtype). */
+  embedSessions?: number;
   batchSize: number;
   download: boolean;
   downloadImages: number;
@@ -46,6 +48,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --contenders LIST      bare,embed,transformers-js (default all), or none
   --rounds N             repeat each contender N times, interleaved (default 2; the best round counts)
   --threads N            intra-op threads for every contender (default 2)
+  --embed-sessions N     embed's inference sessions sharing those threads (default: embed's, 2 for q8)
   --batch N              batch size for every contender (default: embed's, ${DEFAULT_BATCH_SIZE})
   --embed-via cli|engine cli: the built CLI, as shipped (default); engine: embedImages under tsx
   --no-build             do not rebuild dist/ before measuring the CLI
@@ -64,6 +67,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       contenders: {type: 'string', default: CONTENDERS.join(',')},
       rounds: {type: 'string'},
       threads: {type: 'string', default: '2'},
+      'embed-sessions': {type: 'string'},
       batch: {type: 'string', default: String(DEFAULT_BATCH_SIZE)},
       'embed-via': {type: 'string', default: 'cli'},
       'no-build': {type: 'boolean', default: false},
@@ -98,6 +102,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     contenders,
     rounds: positive(values.rounds ?? (quick ? '1' : '2'), 'rounds'),
     threads: positive(values.threads, 'threads'),
+    ...(values['embed-sessions']
+      ? {embedSessions: positive(values['embed-sessions'], 'embed-sessions')}
+      : {}),
     batchSize: positive(values.batch, 'batch'),
     download: !values['no-download'],
     downloadImages: quick ? 100 : 1000,

@@ -39,7 +39,7 @@ export function formatTable(report: BenchReport): string {
       if (outcome.profile) {
         const profile = outcome.profile;
         lines.push(
-          `${' '.repeat(6)}embed profile: inference ${profile.inferenceSeconds.toFixed(1)} s, model idle ` +
+          `${' '.repeat(6)}embed profile: ${profile.sessions} session(s), inference ${profile.inferenceSeconds.toFixed(1)} s, model idle ` +
             `${profile.modelIdleSeconds.toFixed(1)} s, preprocess (overlapped) ${profile.preprocessSeconds.toFixed(1)} s, ` +
             `write ${profile.writeSeconds.toFixed(2)} s`,
         );

@@ -71,6 +71,7 @@ export interface BenchReport {
     threads: number;
     rounds: number;
     embed_via: 'cli' | 'engine';
+    embed_sessions: number | 'default';
     /** glibc malloc variables the contenders inherited (they change peak RSS; see USAGE_GUIDE's memory note). */
     malloc_env?: Record<string, string>;
   };
@@ -114,6 +115,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     modelDir,
     images,
     threads: options.threads,
+    ...(options.embedSessions ? {embedSessions: options.embedSessions} : {}),
     batchSize: options.batchSize,
     timeoutMs: options.timeoutMs,
     workDir,
@@ -160,6 +162,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         images: Object.fromEntries(sets.map((set) => [`${set.width}x${set.height}`, set.count])),
         batch_size: options.batchSize,
         threads: options.threads,
+        embed_sessions: options.embedSessions ?? 'default',
         rounds: options.rounds,
         embed_via: options.embedVia,
         ...mallocEnv(),

@@ -7,6 +7,7 @@ import {basename, join} from 'node:path';
 import {type EmbedEvent, embedImages} from '../../source/core/embed/embed-images.js';
 import type {SessionTuning} from '../../source/core/runtime/inference-client.js';
 import {childMain, peakRssMb} from '../child-process.js';
+import {modelIdleSeconds} from '../embed-cli.js';
 
 export interface EmbedChildInput {
   modelDir: string;
@@ -16,6 +17,8 @@ export interface EmbedChildInput {
   inputDir?: string;
   batchSize: number;
   threads: number;
+  /** Inference sessions (undefined: embed's default for the dtype). */
+  sessions?: number;
   outputDir: string;
   /** Experiments only (the contender runs without): libvips' operation cache and thread count. */
   tweaks?: {
@@ -28,11 +31,13 @@ export interface EmbedChildInput {
 }
 
 export interface EmbedProfile {
-  /** Sum of the worker's session.run times: the model busy. */
+  /** Inference sessions (worker threads) that shared the threads. */
+  sessions: number;
+  /** Sum of the workers' session.run times: the model busy (summed over sessions). */
   inferenceSeconds: number;
   /** Main-thread time spent reading, hashing, decoding and preprocessing (overlaps inference). */
   preprocessSeconds: number;
-  /** Time from the model being loaded to the end minus inference: the model waiting (queueing, writing). */
+  /** Time from the model being loaded to the end minus each session's inference: a session waiting, on average. */
   modelIdleSeconds: number;
   writeSeconds: number;
   batches: number;
@@ -78,6 +83,7 @@ await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
     device: 'cpu',
     batchSize: input.batchSize,
     threads: input.threads,
+    ...(input.sessions ? {sessions: input.sessions} : {}),
     ...(input.tweaks?.preprocessWorkers !== undefined
       ? {preprocessWorkers: input.tweaks.preprocessWorkers}
       : {}),
@@ -100,9 +106,10 @@ await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
     peakRssMb: peakRssMb(),
     sampledRssMb: sampledRss / 2 ** 20,
     profile: {
+      sessions: report.metadata.inference_sessions,
       inferenceSeconds: timings.inference,
       preprocessSeconds: timings.preprocess,
-      modelIdleSeconds: seconds - timings.inference,
+      modelIdleSeconds: modelIdleSeconds(seconds, timings.inference, report.metadata.inference_sessions),
       writeSeconds: timings.write,
       batches,
     },

@@ -45,8 +45,8 @@ export function RunScreen({state, onInterrupt}: RunScreenProps) {
       <Box marginTop={1}>
         {state.stopping ? (
           <Text color="yellow">
-            <Spinner type="dots" /> stopping: finishing the current batch and writing outputs… (Ctrl+C again
-            quits at once)
+            <Spinner type="dots" /> stopping: finishing the batches in the model and writing outputs… (Ctrl+C
+            again quits at once)
           </Text>
         ) : (
           <Text dimColor>Ctrl+C stops gracefully</Text>

@@ -116,6 +116,18 @@ test('a model name resolves under --models-dir, and a missing one says how to ge
   assert.match(fp16.stderr, /models pull tiny-clip --dtype fp16/);
 });
 
+test('--sessions beyond the threads, or not a positive number, is a user error with a fix', () => {
+  const args = ['embed', '--input', fixtureImages, '--output', join(work, 'y'), '--model', tinyClip];
+  const tooMany = cli([...args, '--threads', '1', '--sessions', '2']);
+  assert.equal(tooMany.code, 2);
+  assert.match(tooMany.stderr, /sessions must be a whole number from 1 to the thread count \(1\), got 2/);
+  assert.match(tooMany.stderr, /lower --sessions/);
+  assert.doesNotMatch(tooMany.stderr, /\n\s+at /);
+  const zero = cli([...args, '--sessions', '0']);
+  assert.equal(zero.code, 2);
+  assert.match(zero.stderr, /--sessions must be a positive whole number, got 0/);
+});
+
 test('unknown and unavailable devices and dtypes are user errors with a fix', (t) => {
   const args = ['embed', '--input', fixtureImages, '--output', join(work, 'x'), '--model', tinyClip];
   const unknown = cli([...args, '--device', 'tpu']);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {createTensorSlots} from '../../source/core/embed/tensor-slots.js';
 
-test('batch tensors are shared memory, reused once released, and at most two are kept free', () => {
-  const slots = createTensorSlots(12);
+test('batch tensors are shared memory, reused once released, and at most `kept` are kept free', () => {
+  const slots = createTensorSlots(12, 2);
   const first = slots.acquire();
   const second = slots.acquire();
   assert.ok(first.buffer instanceof SharedArrayBuffer);

@@ -1,9 +1,10 @@
 /**
  * The embed pipeline: a folder of images in, image_embeddings.npy + image_filenames.npy + metadata.json out.
  * Each file is read once, hashed, looked up in the cache (if any); misses are preprocessed and embedded in
- * batches. While the worker thread runs batch k, the main thread reads and decodes batch k+1 (one batch ahead, no
- * more: memory stays bounded by two batches of files and tensors).
+ * batches, in the order batch-schedule.ts gives: the next batch is read and decoded while the model runs the
+ * current one (or two, with two sessions).
  */
+import {availableParallelism} from 'node:os';
 import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {asOutputWriteError, checkOutputFolder} from '../fs/output-folder.js';
@@ -11,12 +12,14 @@ import type {Dtype} from '../model/model-folder.js';
 import {Float32NpyStream} from '../npy-stream.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
 import type {Device} from '../runtime/onnx.js';
+import {inferBatchesInOrder} from './batch-schedule.js';
 import type {CacheKey, EmbeddingCachePort} from './cache-port.js';
 import {createEmbedder, type Embedder, type EmbedResult} from './embedder.js';
 import {walkImageFiles} from './file-walk.js';
 import {describeRun, type EmbedMetadata, peakRssBytes, roundSeconds} from './metadata.js';
 import {type OutputPaths, outputPaths, writeEmbeddingOutputs} from './outputs.js';
-import {batchPreparer, type ReadyBatch} from './read-batch.js';
+import {batchPreparer} from './read-batch.js';
+import {defaultSessions} from './session-pool.js';
 
 export interface EmbedOptions {
   inputDir: string;
@@ -27,6 +30,8 @@ export interface EmbedOptions {
   device: Device;
   batchSize?: number;
   threads?: number;
+  /** Inference sessions sharing `threads` (default: defaultSessions for the dtype). */
+  sessions?: number;
   cache?: EmbeddingCachePort;
   /** An embedder that is already open (the dashboard keeps one); it is not closed here. */
   embedder?: Embedder;
@@ -114,6 +119,7 @@ export async function embedImages(
       device: options.device,
       batchSize: options.batchSize,
       threads: options.threads,
+      sessions: options.sessions ?? defaultSessions(options.dtype, options.threads ?? availableParallelism()),
       preprocessWorkers: options.preprocessWorkers,
       // Idle inference threads spin by default; while the next batch decodes beside them that spinning takes
       // the cores decoding needs, so it is off whenever batches overlap.
@@ -147,22 +153,19 @@ export async function embedImages(
     const embedStart = clock();
     let lastBatchEnd = embedStart;
     let done = 0;
-    let next: Promise<ReadyBatch> | undefined = prepareBatch(walk.files.slice(0, batchSize));
-    for (let start = 0; next !== undefined; start += batchSize) {
-      const ready: ReadyBatch = await next;
-      next = undefined;
-      if (signal?.aborted) {
+    const batches = inferBatchesInOrder({
+      files: walk.files,
+      batchSize,
+      sessions: embedder.sessions,
+      prepare: prepareBatch,
+      infer: embedder.infer,
+      signal,
+      readAhead: options.readAhead,
+      onInterrupt: () => {
         interrupted = true;
-        break;
-      }
-      const following = start + batchSize;
-      const inference = embedder.infer(ready.prepared);
-      if (options.readAhead === false) await inference;
-      if (following < total) {
-        next = prepareBatch(walk.files.slice(following, following + batchSize));
-        next.catch(() => {}); // awaited on the next turn; this only prevents an unhandled-rejection report
-      }
-      const inferred = await inference;
+      },
+    });
+    for await (const {ready, inferred} of batches) {
       preprocessMs += ready.ms;
       inferenceMs += inferred.inferenceMs;
       const byId = new Map<string, EmbedResult>(inferred.results.map((result) => [result.id, result]));
@@ -221,8 +224,6 @@ export async function embedImages(
         arrayBuffers: memory.arrayBuffers,
       });
     }
-    // Never leave a read-ahead running behind us (it holds files and decoders).
-    if (next) await (next as Promise<ReadyBatch>).catch(() => undefined);
     embedMs = clock() - embedStart;
   } catch (error) {
     await rows?.discard();

@@ -1,22 +1,20 @@
 /**
- * A reusable image embedder: one model folder, one inference worker (one long-lived session), preprocessing on
- * the calling thread. The embed pipeline, validation spot-checks, `search --image` and the REST API share it.
+ * A reusable image embedder: one model folder, one or more inference workers (each a long-lived session),
+ * preprocessing on worker threads. The embed pipeline, validation spot-checks, `search --image` and the REST API
+ * share it.
  */
 
 import {availableParallelism} from 'node:os';
 import {describeError, UserError} from '../errors.js';
-import {
-  PREPROCESS_VERSION,
-  type PreprocessConfig,
-  preprocessImageInto,
-  tensorLength,
-} from '../image/clip-preprocess.js';
+import {PREPROCESS_VERSION, preprocessImageInto, tensorLength} from '../image/clip-preprocess.js';
 import {type Dtype, type ModelFolder, modelFileFor, openModelFolder} from '../model/model-folder.js';
-import {type InferenceClient, openInferenceWorker, type SessionTuning} from '../runtime/inference-client.js';
-import {assertDeviceAvailable, DEVICES, type Device, type TensorInfo} from '../runtime/onnx.js';
+import type {SessionTuning} from '../runtime/inference-client.js';
+import {assertDeviceAvailable, DEVICES, type Device} from '../runtime/onnx.js';
 import {DEFAULT_BATCH_SIZE} from './batch-size.js';
 import {mapWithConcurrency} from './concurrency.js';
+import {imageShape, pickTensor} from './graph-io.js';
 import {createPreprocessPool} from './preprocess-pool.js';
+import {openSessionPool, type SessionPool} from './session-pool.js';
 import {createTensorSlots} from './tensor-slots.js';
 
 export type EmbedResult =
@@ -46,7 +44,10 @@ export interface Embedder {
   modelDir: string;
   modelFile: string;
   preprocessVersion: string;
+  /** Intra-op threads of all sessions together. */
   intraOpThreads: number;
+  /** Inference sessions (worker threads); `infer` runs up to this many batches at once. */
+  sessions: number;
   batchSize: number;
   loadMs: number;
   embedFiles(inputs: EmbedInput[], signal?: AbortSignal): Promise<EmbedResult[]>;
@@ -63,8 +64,10 @@ export interface EmbedderOptions {
   dtype: Dtype;
   device: Device;
   batchSize?: number;
-  /** Intra-op threads for inference; default: the cores available to this process. */
+  /** Intra-op threads for inference, over all sessions; default: the cores available to this process. */
   threads?: number;
+  /** Inference sessions, each in its own worker thread with its share of `threads` (default 1). */
+  sessions?: number;
   /**
    * Preprocessing worker threads (default: half the inference threads, at least 1, at most 8). 0 preprocesses on the calling
    * thread, which then stalls for the reference resampler's work (tens to hundreds of ms per large image).
@@ -82,12 +85,6 @@ export function parseDevice(value: string): Device {
     `unknown device '${value}'`,
     `use --device ${DEVICES.join(' | ')} (cpu works everywhere)`,
   );
-}
-
-function pickTensor(tensors: TensorInfo[], preferred: string, what: string): TensorInfo {
-  const chosen = tensors.find((tensor) => tensor.name === preferred) ?? tensors[0];
-  if (!chosen) throw new UserError(`the vision model has no ${what}`, 're-pull the model');
-  return chosen;
 }
 
 export function l2Normalise(vector: Float32Array): Float32Array {
@@ -115,31 +112,33 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
       `threads must be a positive integer, got ${threads}`,
       'leave --threads out to use every core',
     );
+  const sessions = options.sessions ?? 1;
+  if (!Number.isInteger(sessions) || sessions < 1 || sessions > threads)
+    throw new UserError(
+      `sessions must be a whole number from 1 to the thread count (${threads}), got ${sessions}`,
+      'each session needs at least one thread: lower --sessions, or leave it out',
+    );
   const folder = await openModelFolder(options.model, {modelsDir: options.modelsDir, dtype: options.dtype});
   const modelPath = folder.visionModelPath(options.dtype);
-  const client: InferenceClient = await openInferenceWorker(modelPath, {
-    device,
-    threads,
-    tuning: options.tuning,
-  });
+  const pool = await openSessionPool(modelPath, {device, threads, sessions, tuning: options.tuning});
   try {
-    return await wrapSession(client, folder, options, {threads, batchSize, started});
+    return await wrapSession(pool, folder, options, {threads, batchSize, started});
   } catch (error) {
-    await client.close();
+    await pool.close();
     throw error;
   }
 }
 
 async function wrapSession(
-  client: InferenceClient,
+  sessions: SessionPool,
   folder: ModelFolder,
   options: EmbedderOptions,
   settings: {threads: number; batchSize: number; started: number},
 ): Promise<Embedder> {
   const {threads, batchSize, started} = settings;
   const device = options.device;
-  const input = pickTensor(client.inputs, 'pixel_values', 'input');
-  const output = pickTensor(client.outputs, 'image_embeds', 'output');
+  const input = pickTensor(sessions.inputs, 'pixel_values', 'input');
+  const output = pickTensor(sessions.outputs, 'image_embeds', 'output');
   const perImage = tensorLength(folder.preprocess);
   const [channels, height, width] = imageShape(input, folder.preprocess);
   // Preprocessing costs ~15-20% of inference's CPU per image: half as many workers as inference threads keep the
@@ -158,7 +157,8 @@ async function wrapSession(
     const result = await pool.preprocessInto(item.data, tensor, offset);
     if (!result.ok) throw new Error(result.reason);
   };
-  const slots = createTensorSlots(batchSize * perImage);
+  // One tensor per batch in inference, one for the batch being prepared.
+  const slots = createTensorSlots(batchSize * perImage, sessions.size + 1);
 
   const prepare = async (inputs: EmbedInput[]): Promise<PreparedBatch> => {
     const begin = performance.now();
@@ -200,7 +200,7 @@ async function wrapSession(
     let inferenceMs = 0;
     try {
       if (batch.count > 0) {
-        const result = await client.run(input.name, output.name, batch.tensor, [
+        const result = await sessions.run(input.name, output.name, batch.tensor, [
           batch.count,
           channels,
           height,
@@ -243,6 +243,7 @@ async function wrapSession(
     modelFile: modelFileFor('vision', options.dtype),
     preprocessVersion: PREPROCESS_VERSION,
     intraOpThreads: threads,
+    sessions: sessions.size,
     batchSize,
     loadMs: performance.now() - started,
     prepare,
@@ -257,23 +258,7 @@ async function wrapSession(
       return results;
     },
     async close() {
-      await Promise.all([client.close(), pool?.close()]);
+      await Promise.all([sessions.close(), pool?.close()]);
     },
   };
-}
-
-/** Channels, height, width of one image: the preprocessor's crop, checked against the graph's input shape. */
-function imageShape(input: TensorInfo, config: PreprocessConfig): [number, number, number] {
-  const [, channels, height, width] = input.shape;
-  const fixed = [channels, height, width].map((dim) =>
-    typeof dim === 'number' && dim > 0 ? dim : undefined,
-  );
-  const expected = [3, config.cropHeight, config.cropWidth];
-  if (fixed.some((dim, index) => dim !== undefined && dim !== expected[index])) {
-    throw new UserError(
-      `the model expects ${input.shape.slice(1).join('x')} images but preprocessor_config.json crops to 3x${config.cropHeight}x${config.cropWidth}`,
-      'check that preprocessor_config.json belongs to this model',
-    );
-  }
-  return [3, config.cropHeight, config.cropWidth];
 }

@@ -23,15 +23,18 @@ export interface EmbedMetadata {
   device: string;
   execution_provider: string;
   batch_size: number;
+  /** Over all inference sessions; each session has its share (inference_sessions: each its own worker). */
   intra_op_threads: number;
+  inference_sessions: number;
   input_dir: string;
   /** inputs = files tried (ok + failed); skipped = files not tried (plainly not images by extension). */
   counts: {inputs: number; ok: number; failed: number; cache_hits: number; skipped: number};
   failures: {file: string; reason: string}[];
   /**
-   * load: model + session; preprocess: reading, hashing, decoding (summed per batch); inference: inside
-   * session.run (summed); write: output files; total: wall clock. Preprocessing of the next batch overlaps
-   * inference of the current one, so preprocess + inference may exceed total.
+   * load: model + sessions; preprocess: reading, hashing, decoding (summed per batch); inference: inside
+   * session.run (summed over batches, so over sessions too); write: output files; total: wall clock.
+   * Preprocessing of the next batch overlaps inference, and sessions overlap each other, so preprocess +
+   * inference (or inference alone) may exceed total.
    */
   timings_seconds: {load: number; preprocess: number; inference: number; write: number; total: number};
   /** Images embedded (ok, cache hits included) per second of the embedding phase (after load, before write). */
@@ -111,6 +114,7 @@ export function describeRun(facts: RunFacts): Omit<EmbedMetadata, 'files'> {
     execution_provider: embedder.device,
     batch_size: embedder.batchSize,
     intra_op_threads: embedder.intraOpThreads,
+    inference_sessions: embedder.sessions,
     input_dir: facts.inputDir,
     counts,
     failures: facts.failures,

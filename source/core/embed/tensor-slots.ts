@@ -1,10 +1,8 @@
 /**
  * Batch tensors in shared memory, reused. The preprocessing workers write pixels into them in place and the
- * inference worker reads them without a transfer, so a batch costs no allocation after the first two: the
- * embed pipeline holds at most one batch in preparation and one in inference.
+ * inference workers read them without a transfer, so a batch costs no allocation after the first few: the
+ * embed pipeline holds at most one batch in preparation and one per inference session.
  */
-const KEPT_FREE = 2;
-
 export interface TensorSlots {
   /** A tensor of `floats` values in a SharedArrayBuffer (not zeroed: every image overwrites its own region). */
   acquire(): Float32Array;
@@ -12,7 +10,8 @@ export interface TensorSlots {
   release(tensor: Float32Array): void;
 }
 
-export function createTensorSlots(floats: number): TensorSlots {
+/** `kept`: how many free tensors to keep for reuse (the most the caller holds at once). */
+export function createTensorSlots(floats: number, kept: number): TensorSlots {
   const free: SharedArrayBuffer[] = [];
   const bytes = floats * Float32Array.BYTES_PER_ELEMENT;
   return {
@@ -21,7 +20,7 @@ export function createTensorSlots(floats: number): TensorSlots {
     },
     release(tensor) {
       const {buffer} = tensor;
-      if (buffer instanceof SharedArrayBuffer && buffer.byteLength === bytes && free.length < KEPT_FREE) {
+      if (buffer instanceof SharedArrayBuffer && buffer.byteLength === bytes && free.length < kept) {
         if (!free.includes(buffer)) free.push(buffer);
       }
     },

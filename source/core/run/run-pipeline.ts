@@ -1,7 +1,7 @@
 /**
  * `run`: download, then embed what is in the images directory. One AbortSignal stops it gracefully: an abort
  * during the download stops the download and skips embedding (earlier outputs stay untouched); an abort during
- * embedding lets the current batch finish and the embedder writes consistent outputs with interrupted: true.
+ * embedding lets the batches in the model finish and the embedder writes consistent outputs with interrupted: true.
  */
 import type {DownloadEvent, DownloadReport} from '../download/types.js';
 import type {EmbedStageEvent, EmbedStageReport} from './embed-stage.js';

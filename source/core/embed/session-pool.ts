@@ -1,0 +1,92 @@
+/**
+ * Several inference workers behind one `run`: a batch goes to a free session, or waits for one. With the cores
+ * shared between inference and preprocessing, one-thread sessions lose less than one many-thread session: a
+ * session whose thread is preempted by decoding only slows itself, where the threads of one session wait for each
+ * other at every operator (README, "What limits embed").
+ */
+import type {Dtype} from '../model/model-folder.js';
+import {
+  type InferenceClient,
+  type InferenceResult,
+  openInferenceWorker,
+  type SessionTuning,
+} from '../runtime/inference-client.js';
+import type {Device, TensorInfo} from '../runtime/onnx.js';
+
+export interface SessionPool {
+  readonly size: number;
+  /** The model's inputs and outputs (every session has the same graph). */
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  run(inputName: string, outputName: string, data: Float32Array, dims: number[]): Promise<InferenceResult>;
+  close(): Promise<void>;
+}
+
+/** Opens one inference worker per session on the same graph, `threads` split between them: all or none. */
+export async function openSessionPool(
+  modelPath: string,
+  options: {device: Device; threads: number; sessions: number; tuning?: SessionTuning | undefined},
+): Promise<SessionPool> {
+  const settled = await Promise.allSettled(
+    threadsPerSession(options.threads, options.sessions).map((threads) =>
+      openInferenceWorker(modelPath, {device: options.device, threads, tuning: options.tuning}),
+    ),
+  );
+  const clients = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(clients.map((client) => client.close()));
+    throw failed.reason;
+  }
+  return createSessionPool(clients);
+}
+
+export function createSessionPool(clients: readonly InferenceClient[]): SessionPool {
+  const first = clients[0];
+  if (!first) throw new Error('a session pool needs at least one session');
+  const idle = [...clients];
+  const waiting: ((client: InferenceClient) => void)[] = [];
+  const acquire = (): Promise<InferenceClient> => {
+    const client = idle.pop();
+    return client ? Promise.resolve(client) : new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = (client: InferenceClient): void => {
+    const next = waiting.shift();
+    if (next) next(client);
+    else idle.push(client);
+  };
+  return {
+    size: clients.length,
+    inputs: first.inputs,
+    outputs: first.outputs,
+    async run(inputName, outputName, data, dims) {
+      const client = await acquire();
+      try {
+        return await client.run(inputName, outputName, data, dims);
+      } finally {
+        release(client);
+      }
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.close()));
+    },
+  };
+}
+
+/** Intra-op threads of each session: `threads` split as evenly as it goes (3 over 2 sessions: 2 and 1). */
+export function threadsPerSession(threads: number, sessions: number): number[] {
+  return Array.from(
+    {length: sessions},
+    (_, index) => Math.floor(threads / sessions) + (index < threads % sessions ? 1 : 0),
+  );
+}
+
+/**
+ * The embed pipeline's default. q8: two sessions whenever there are two threads to split (2 cores, embed with
+ * preprocessing: 0.92 of the bare session against 0.77-0.85 for one two-thread session; ~150 MB more RSS).
+ * fp32: one, because a second copy of the weights costs ~350 MB (1,038 MB peak; the target is 600) for a gain
+ * within this machine's noise (0.86 against 0.83).
+ */
+export function defaultSessions(dtype: Dtype, threads: number): number {
+  return dtype === 'q8' && threads >= 2 ? 2 : 1;
+}
