@@ -101,8 +101,9 @@ export const embedCommand = defineCommand({
     --device D          cpu | cuda | coreml | dml | webgpu (default cpu)
     --batch-size N      images per inference batch (default ${DEFAULT_BATCH_SIZE})
     --threads N         inference threads (default: every core)
-    --sessions N        inference sessions sharing those threads (default: 2 for q8 on 2+ threads, else 1;
-                        each holds its own copy of the weights: ~350 MB more for fp32, ~150 MB for q8)
+    --sessions N        inference sessions sharing those threads (default: 2 for q8 on the CPU
+                        with 2+ threads, else 1); each holds its own copy of the weights
+                        (~350 MB more for fp32, ~130 MB for q8)
     --no-cache          embed every image again instead of reusing cached vectors
     --cache-file PATH   the embedding cache (default $VISUAL_CORTEX_CACHE, else ~/.cache/visual-cortex/embeddings.sqlite)
     --json              print the final report as JSON

@@ -67,14 +67,15 @@ test('the session pool runs one batch per session at once and hands a freed sess
   );
 });
 
-test('threads are split evenly over sessions, and q8 gets two sessions by default when it has two threads', () => {
+test('threads are split evenly over sessions, and q8 on the CPU gets two sessions by default when it has two threads', () => {
   assert.deepEqual(threadsPerSession(2, 2), [1, 1]);
   assert.deepEqual(threadsPerSession(3, 2), [2, 1]);
   assert.deepEqual(threadsPerSession(8, 3), [3, 3, 2]);
-  assert.equal(defaultSessions('q8', 2), 2);
-  assert.equal(defaultSessions('q8', 16), 2);
-  assert.equal(defaultSessions('q8', 1), 1);
-  assert.equal(defaultSessions('fp32', 16), 1);
+  assert.equal(defaultSessions('q8', 2, 'cpu'), 2);
+  assert.equal(defaultSessions('q8', 16, 'cpu'), 2);
+  assert.equal(defaultSessions('q8', 1, 'cpu'), 1);
+  assert.equal(defaultSessions('fp32', 16, 'cpu'), 1);
+  assert.equal(defaultSessions('q8', 16, 'cuda'), 1);
 });
 
 test('more sessions than threads is a user error with a fix', async () => {

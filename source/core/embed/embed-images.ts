@@ -119,7 +119,9 @@ export async function embedImages(
       device: options.device,
       batchSize: options.batchSize,
       threads: options.threads,
-      sessions: options.sessions ?? defaultSessions(options.dtype, options.threads ?? availableParallelism()),
+      sessions:
+        options.sessions ??
+        defaultSessions(options.dtype, options.threads ?? availableParallelism(), options.device),
       preprocessWorkers: options.preprocessWorkers,
       // Idle inference threads spin by default; while the next batch decodes beside them that spinning takes
       // the cores decoding needs, so it is off whenever batches overlap.

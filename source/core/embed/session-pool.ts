@@ -82,11 +82,11 @@ export function threadsPerSession(threads: number, sessions: number): number[] {
 }
 
 /**
- * The embed pipeline's default. q8: two sessions whenever there are two threads to split (2 cores, embed with
- * preprocessing: 0.92 of the bare session against 0.77-0.85 for one two-thread session; ~150 MB more RSS).
- * fp32: one, because a second copy of the weights costs ~350 MB (1,038 MB peak; the target is 600) for a gain
- * within this machine's noise (0.86 against 0.83).
+ * The embed pipeline's default. q8 on the CPU: two sessions whenever there are two threads to split (2 cores, embed
+ * with preprocessing: 0.83-0.93 of the bare session against 0.75-0.81 for one two-thread session; ~130 MB more
+ * RSS). fp32: one, because a second copy of the weights costs ~350 MB (947 MB peak; the target is 600) for a gain
+ * within this machine's noise. Other devices: one (the threads only run what the device does not).
  */
-export function defaultSessions(dtype: Dtype, threads: number): number {
-  return dtype === 'q8' && threads >= 2 ? 2 : 1;
+export function defaultSessions(dtype: Dtype, threads: number, device: Device): number {
+  return device === 'cpu' && dtype === 'q8' && threads >= 2 ? 2 : 1;
 }
