@@ -13,7 +13,7 @@ import {assertDeviceAvailable, DEVICES, type Device} from '../runtime/onnx.js';
 import {DEFAULT_BATCH_SIZE} from './batch-size.js';
 import {mapWithConcurrency} from './concurrency.js';
 import {imageShape, pickTensor} from './graph-io.js';
-import {createPreprocessPool} from './preprocess-pool.js';
+import {createPreprocessPool, type PreprocessPool} from './preprocess-pool.js';
 import {openSessionPool, type SessionPool} from './session-pool.js';
 import {createTensorSlots} from './tensor-slots.js';
 
@@ -120,17 +120,29 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
     );
   const folder = await openModelFolder(options.model, {modelsDir: options.modelsDir, dtype: options.dtype});
   const modelPath = folder.visionModelPath(options.dtype);
-  const pool = await openSessionPool(modelPath, {device, threads, sessions, tuning: options.tuning});
+  // Preprocessing costs ~15-20% of inference's CPU per image: half as many workers as inference threads keep the
+  // model fed without oversubscribing the cores (measured on 2 cores: 1 worker = same images/s, ~120 MB less RSS).
+  const workers = options.preprocessWorkers ?? Math.max(1, Math.min(8, Math.floor(threads / 2)));
+  // The workers start while the sessions load, which is mostly one thread's work (starting one takes ~0.1 s).
+  const preprocess = workers > 0 ? createPreprocessPool(folder.preprocess, workers) : undefined;
+  const [opening, starting] = await Promise.allSettled([
+    openSessionPool(modelPath, {device, threads, sessions, tuning: options.tuning}),
+    preprocess?.ready,
+  ]);
+  const pool = opening.status === 'fulfilled' ? opening.value : undefined;
   try {
-    return await wrapSession(pool, folder, options, {threads, batchSize, started});
+    if (opening.status === 'rejected') throw opening.reason;
+    if (starting.status === 'rejected') throw starting.reason;
+    return await wrapSession(pool as SessionPool, preprocess, folder, options, {threads, batchSize, started});
   } catch (error) {
-    await pool.close();
+    await Promise.all([pool?.close(), preprocess?.close()]);
     throw error;
   }
 }
 
 async function wrapSession(
   sessions: SessionPool,
+  pool: PreprocessPool | undefined,
   folder: ModelFolder,
   options: EmbedderOptions,
   settings: {threads: number; batchSize: number; started: number},
@@ -141,14 +153,6 @@ async function wrapSession(
   const output = pickTensor(sessions.outputs, 'image_embeds', 'output');
   const perImage = tensorLength(folder.preprocess);
   const [channels, height, width] = imageShape(input, folder.preprocess);
-  // Preprocessing costs ~15-20% of inference's CPU per image: half as many workers as inference threads keep the
-  // model fed without oversubscribing the cores (measured on 2 cores: 1 worker = same images/s, ~120 MB less RSS).
-  const workers = options.preprocessWorkers ?? Math.max(1, Math.min(8, Math.floor(threads / 2)));
-  const pool = workers > 0 ? createPreprocessPool(folder.preprocess, workers) : undefined;
-  await pool?.ready.catch(async (error: unknown) => {
-    await pool.close();
-    throw error;
-  });
   const preprocessInto = async (item: EmbedInput, tensor: Float32Array, offset: number): Promise<void> => {
     if (!pool) {
       await preprocessImageInto(item.data, folder.preprocess, tensor, offset);
@@ -226,10 +230,7 @@ async function wrapSession(
   if (dims === 0) {
     // The graph leaves the embedding width symbolic: learn it from one run on a blank image.
     const probe = {items: [{id: 'probe', ok: true as const}], tensor: new Float32Array(perImage), count: 1};
-    await infer({...probe, preprocessMs: 0}).catch(async (error: unknown) => {
-      await pool?.close();
-      throw error;
-    });
+    await infer({...probe, preprocessMs: 0});
   }
 
   return {
