@@ -6,7 +6,7 @@ import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {CacheKey, EmbeddingCachePort} from '../../source/core/embed/cache-port.js';
 import {type EmbedEvent, type EmbedOptions, embedImages} from '../../source/core/embed/embed-images.js';
-import {compareWithGolden, cosine, fixtureImages, readOutputs, tinyClip} from './helpers.js';
+import {compareWithGolden, cosine, fixtureEmbedOptions, fixtureImages, readOutputs} from './helpers.js';
 
 let work: string;
 before(async () => {
@@ -17,16 +17,7 @@ after(async () => {
 });
 
 function options(overrides: Partial<EmbedOptions> & {outputDir: string}): EmbedOptions {
-  return {
-    inputDir: fixtureImages,
-    model: tinyClip,
-    modelsDir: join(work, 'no-models'),
-    dtype: 'fp32',
-    device: 'cpu',
-    batchSize: 8,
-    threads: 2,
-    ...overrides,
-  };
+  return fixtureEmbedOptions(work, overrides);
 }
 
 test('embeddings of the fixture images match the reference and load in numpy', async (t) => {

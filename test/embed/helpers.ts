@@ -1,11 +1,29 @@
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
+import type {EmbedOptions} from '../../source/core/embed/embed-images.js';
 import {readFloat32Matrix, readUnicodeArray} from '../../source/core/npy.js';
 
 export const fixtures = new URL('../fixtures/', import.meta.url);
 export const tinyClip = new URL('tiny-clip', fixtures).pathname;
 export const fixtureImages = new URL('images', fixtures).pathname;
 export const repoRoot = new URL('../../', import.meta.url).pathname;
+
+/** embedImages options for the fixture images and tiny-clip: fp32 on the CPU, batches of 8, 2 threads. */
+export function fixtureEmbedOptions(
+  work: string,
+  overrides: Partial<EmbedOptions> & {outputDir: string},
+): EmbedOptions {
+  return {
+    inputDir: fixtureImages,
+    model: tinyClip,
+    modelsDir: join(work, 'no-models'),
+    dtype: 'fp32',
+    device: 'cpu',
+    batchSize: 8,
+    threads: 2,
+    ...overrides,
+  };
+}
 
 export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;

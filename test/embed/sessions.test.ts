@@ -9,7 +9,7 @@ import {createEmbedder, type Embedder} from '../../source/core/embed/embedder.js
 import {createSessionPool, defaultSessions, threadsPerSession} from '../../source/core/embed/session-pool.js';
 import {UserError} from '../../source/core/errors.js';
 import type {InferenceClient, InferenceResult} from '../../source/core/runtime/inference-client.js';
-import {compareWithGolden, fixtureImages, readOutputs, tinyClip} from './helpers.js';
+import {compareWithGolden, fixtureEmbedOptions, readOutputs, tinyClip} from './helpers.js';
 
 let work: string;
 before(async () => {
@@ -20,16 +20,7 @@ after(async () => {
 });
 
 function options(overrides: Partial<EmbedOptions> & {outputDir: string}): EmbedOptions {
-  return {
-    inputDir: fixtureImages,
-    model: tinyClip,
-    modelsDir: join(work, 'no-models'),
-    dtype: 'fp32',
-    device: 'cpu',
-    batchSize: 2,
-    threads: 2,
-    ...overrides,
-  };
+  return fixtureEmbedOptions(work, {batchSize: 2, ...overrides});
 }
 
 /** A client whose runs finish when the test says so. */

@@ -61,7 +61,10 @@ export function createPreprocessPool(config: PreprocessConfig, size: number): Pr
       }),
     );
     slot.worker.on('message', (response: PreprocessResponse | {ready: true}) => {
-      if ('ready' in response) return;
+      if ('ready' in response) {
+        if (!slot.busy) slot.worker.unref();
+        return;
+      }
       const entry = inFlight.get(response.id);
       if (!entry) return;
       inFlight.delete(response.id);
@@ -80,8 +83,8 @@ export function createPreprocessPool(config: PreprocessConfig, size: number): Pr
     };
     slot.worker.on('error', fail);
     slot.worker.on('exit', (code) => fail(new Error(`preprocess worker exited (code ${code})`)));
-    // Idle workers must not keep the process alive (a busy one is ref'd while it works).
-    slot.worker.unref();
+    // Idle workers must not keep the process alive: a worker is ref'd while it starts and while it works, so that
+    // awaiting it keeps the process alive, and unref'd when idle.
     return slot;
   });
 
@@ -114,7 +117,14 @@ export function createPreprocessPool(config: PreprocessConfig, size: number): Pr
     },
     async close() {
       broken ??= new Error('preprocess pool is closed');
-      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+      // A pending worker.terminate() does not by itself keep the process alive: seen in a test, the event loop
+      // drained with this close pending (about 1 run in 20) and the run's promise never settled. Hold it open.
+      const keepAlive = setInterval(() => {}, 1000);
+      try {
+        await Promise.all(slots.map((slot) => slot.worker.terminate()));
+      } finally {
+        clearInterval(keepAlive);
+      }
     },
   };
 }

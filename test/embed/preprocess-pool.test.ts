@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+
+test('closing the preprocessing pool keeps the process alive until its workers have exited', () => {
+  // Seen before the fix: a run's final close left pending with nothing else to do, the event loop drained and
+  // the run's promise never settled (about 1 test run in 20; this child hit it every time).
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('children/close-pools.ts', import.meta.url))],
+    {encoding: 'utf8', timeout: 120_000},
+  );
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout.trim(), 'all closed');
+});
