@@ -129,20 +129,22 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
     openSessionPool(modelPath, {device, threads, sessions, tuning: options.tuning}),
     preprocess?.ready,
   ]);
-  const pool = opening.status === 'fulfilled' ? opening.value : undefined;
   try {
     if (opening.status === 'rejected') throw opening.reason;
     if (starting.status === 'rejected') throw starting.reason;
-    return await wrapSession(pool as SessionPool, preprocess, folder, options, {threads, batchSize, started});
+    return await wrapSession(opening.value, preprocess, folder, options, {threads, batchSize, started});
   } catch (error) {
-    await Promise.all([pool?.close(), preprocess?.close()]);
+    await Promise.all([
+      opening.status === 'fulfilled' ? opening.value.close() : undefined,
+      preprocess?.close(),
+    ]);
     throw error;
   }
 }
 
 async function wrapSession(
   sessions: SessionPool,
-  pool: PreprocessPool | undefined,
+  preprocess: PreprocessPool | undefined,
   folder: ModelFolder,
   options: EmbedderOptions,
   settings: {threads: number; batchSize: number; started: number},
@@ -154,11 +156,11 @@ async function wrapSession(
   const perImage = tensorLength(folder.preprocess);
   const [channels, height, width] = imageShape(input, folder.preprocess);
   const preprocessInto = async (item: EmbedInput, tensor: Float32Array, offset: number): Promise<void> => {
-    if (!pool) {
+    if (!preprocess) {
       await preprocessImageInto(item.data, folder.preprocess, tensor, offset);
       return;
     }
-    const result = await pool.preprocessInto(item.data, tensor, offset);
+    const result = await preprocess.preprocessInto(item.data, tensor, offset);
     if (!result.ok) throw new Error(result.reason);
   };
   // One tensor per batch in inference, one for the batch being prepared.
@@ -172,7 +174,7 @@ async function wrapSession(
         ? slots.acquire()
         : new Float32Array(new SharedArrayBuffer(inputs.length * perImage * 4));
     // Enough in flight to keep every worker busy (two on the calling thread, where decoding is off-thread).
-    const reasons = await mapWithConcurrency(inputs, pool?.size ?? 2, async (item, slot) => {
+    const reasons = await mapWithConcurrency(inputs, preprocess?.size ?? 2, async (item, slot) => {
       try {
         await preprocessInto(item, tensor, slot * perImage);
         return undefined;
@@ -259,7 +261,7 @@ async function wrapSession(
       return results;
     },
     async close() {
-      await Promise.all([sessions.close(), pool?.close()]);
+      await Promise.all([sessions.close(), preprocess?.close()]);
     },
   };
 }
