@@ -12,6 +12,8 @@ export interface BareInput {
   batchSize: number;
   threads: number;
   warmupBatches: number;
+  /** onnxruntime's default (spinning on) when left out. */
+  allowSpinning?: boolean;
 }
 
 export interface BareResult {
@@ -25,7 +27,10 @@ export interface BareResult {
 
 await childMain<BareInput, BareResult>(async (input) => {
   const loadStarted = performance.now();
-  const session = await openSession(input.modelPath, {intraOpThreads: input.threads});
+  const session = await openSession(input.modelPath, {
+    intraOpThreads: input.threads,
+    ...(input.allowSpinning !== undefined ? {allowSpinning: input.allowSpinning} : {}),
+  });
   const loadMs = performance.now() - loadStarted;
   try {
     const inputName = session.inputs[0]?.name ?? 'pixel_values';
