@@ -1,7 +1,7 @@
 import {resolve} from 'node:path';
 import {openEmbeddingCache, resolveCachePath} from '../core/cache/embedding-cache.js';
 import {type EmbedEvent, type EmbedReport, embedImages} from '../core/embed/embed-images.js';
-import {DEFAULT_BATCH_SIZE, parseDevice} from '../core/embed/embedder.js';
+import {parseDevice} from '../core/embed/embedder.js';
 import {UserError} from '../core/errors.js';
 import {DEFAULT_MODEL, parseDtype, resolveModelsDir} from '../core/model/model-folder.js';
 import {defineCommand, type Io} from './command.js';
@@ -99,7 +99,7 @@ export const embedCommand = defineCommand({
     --model M           model name under the models directory, or a path to a model folder (default ${DEFAULT_MODEL})
     --dtype D           fp32 | q8 | fp16 (default fp32)
     --device D          cpu | cuda | coreml | dml | webgpu (default cpu)
-    --batch-size N      images per inference batch (default ${DEFAULT_BATCH_SIZE})
+    --batch-size N      images per inference batch (default: 8, or 16 with 12+ threads)
     --threads N         inference threads (default: every core)
     --sessions N        inference sessions sharing those threads (default: 2 for q8 on the CPU
                         with 2+ threads, else 1); each holds its own copy of the weights
@@ -118,7 +118,7 @@ export const embedCommand = defineCommand({
     model: {type: 'string', default: DEFAULT_MODEL},
     dtype: {type: 'string', default: 'fp32'},
     device: {type: 'string', default: 'cpu'},
-    batchSize: {type: 'number', default: DEFAULT_BATCH_SIZE},
+    batchSize: {type: 'number'},
     threads: {type: 'number'},
     sessions: {type: 'number'},
     cache: {type: 'boolean', default: true},

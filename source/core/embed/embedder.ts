@@ -10,10 +10,10 @@ import {PREPROCESS_VERSION, preprocessImageInto, tensorLength} from '../image/cl
 import {type Dtype, type ModelFolder, modelFileFor, openModelFolder} from '../model/model-folder.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
 import {assertDeviceAvailable, DEVICES, type Device} from '../runtime/onnx.js';
-import {DEFAULT_BATCH_SIZE} from './batch-size.js';
+import {DEFAULT_BATCH_SIZE, defaultBatchSize} from './batch-size.js';
 import {mapWithConcurrency} from './concurrency.js';
 import {imageShape, pickTensor} from './graph-io.js';
-import {createPreprocessPool, type PreprocessPool} from './preprocess-pool.js';
+import {createPreprocessPool, defaultPreprocessWorkers, type PreprocessPool} from './preprocess-pool.js';
 import {openSessionPool, type SessionPool} from './session-pool.js';
 import {createTensorSlots} from './tensor-slots.js';
 
@@ -48,6 +48,8 @@ export interface Embedder {
   intraOpThreads: number;
   /** Inference sessions (worker threads); `infer` runs up to this many batches at once. */
   sessions: number;
+  /** Preprocessing worker threads (0: preprocessing runs on the calling thread). */
+  preprocessWorkers: number;
   batchSize: number;
   loadMs: number;
   embedFiles(inputs: EmbedInput[], signal?: AbortSignal): Promise<EmbedResult[]>;
@@ -63,21 +65,22 @@ export interface EmbedderOptions {
   modelsDir: string;
   dtype: Dtype;
   device: Device;
+  /** Images per batch (default: 8, or 16 with 12 or more threads; see batch-size.ts). */
   batchSize?: number;
   /** Intra-op threads for inference, over all sessions; default: the cores available to this process. */
   threads?: number;
   /** Inference sessions, each in its own worker thread with its share of `threads` (default 1). */
   sessions?: number;
   /**
-   * Preprocessing worker threads (default: half the inference threads, at least 1, at most 8). 0 preprocesses on the calling
-   * thread, which then stalls for the reference resampler's work (tens to hundreds of ms per large image).
+   * Preprocessing worker threads (default: one per four inference threads, at least 1, at most 8). 0 preprocesses
+   * on the calling thread, which then stalls for the reference resampler's work (tens to hundreds of ms per large image).
    */
   preprocessWorkers?: number;
   /** onnxruntime session tuning (spinning, arena, pre-packing); defaults are onnxruntime's. */
   tuning?: SessionTuning;
 }
 
-export {DEFAULT_BATCH_SIZE} from './batch-size.js';
+export {DEFAULT_BATCH_SIZE, defaultBatchSize} from './batch-size.js';
 
 export function parseDevice(value: string): Device {
   if ((DEVICES as readonly string[]).includes(value)) return value as Device;
@@ -100,17 +103,17 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   const started = performance.now();
   const device = options.device;
   assertDeviceAvailable(device);
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new UserError(
-      `batch size must be a positive integer, got ${batchSize}`,
-      `use --batch-size ${DEFAULT_BATCH_SIZE}`,
-    );
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1)
     throw new UserError(
       `threads must be a positive integer, got ${threads}`,
       'leave --threads out to use every core',
+    );
+  const batchSize = options.batchSize ?? defaultBatchSize(threads);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new UserError(
+      `batch size must be a positive integer, got ${batchSize}`,
+      `use --batch-size ${DEFAULT_BATCH_SIZE}`,
     );
   const sessions = options.sessions ?? 1;
   if (!Number.isInteger(sessions) || sessions < 1 || sessions > threads)
@@ -120,9 +123,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
     );
   const folder = await openModelFolder(options.model, {modelsDir: options.modelsDir, dtype: options.dtype});
   const modelPath = folder.visionModelPath(options.dtype);
-  // Preprocessing costs ~15-20% of inference's CPU per image: half as many workers as inference threads keep the
-  // model fed without oversubscribing the cores (measured on 2 cores: 1 worker = same images/s, ~120 MB less RSS).
-  const workers = options.preprocessWorkers ?? Math.max(1, Math.min(8, Math.floor(threads / 2)));
+  const workers = options.preprocessWorkers ?? defaultPreprocessWorkers(threads);
   // The workers start while the sessions load, which is mostly one thread's work (starting one takes ~0.1 s).
   const preprocess = workers > 0 ? createPreprocessPool(folder.preprocess, workers) : undefined;
   const [opening, starting] = await Promise.allSettled([
@@ -247,6 +248,7 @@ async function wrapSession(
     preprocessVersion: PREPROCESS_VERSION,
     intraOpThreads: threads,
     sessions: sessions.size,
+    preprocessWorkers: preprocess?.size ?? 0,
     batchSize,
     loadMs: performance.now() - started,
     prepare,

@@ -21,9 +21,11 @@ configureImageThreads(1);
  * Decoded pixels (9 MB for a 2000x1500 photo) live outside the JS heap and this thread allocates little else, so
  * V8 collects the dead ones late and they pile up across a run of large images. A young-generation collection
  * after every DECODED_PER_COLLECTION bytes frees them promptly (measured: 17 MB lower peak RSS over the bench's
- * images); it costs well under a millisecond. `--expose-gc` only adds the gc function to new contexts.
+ * images at 16 MB; 4 MB took another 5-10 MB off one worker's peak and ~40 MB off four workers', with no CPU
+ * cost the clock could see); it costs well under a millisecond. `--expose-gc` only adds the gc function to new
+ * contexts.
  */
-const DECODED_PER_COLLECTION = 16 * 2 ** 20;
+const DECODED_PER_COLLECTION = 4 * 2 ** 20;
 setFlagsFromString('--expose-gc');
 const collectYoung = runInNewContext('gc') as ((options: {type: 'minor'}) => void) | undefined;
 let decodedSinceCollection = 0;
