@@ -159,6 +159,13 @@ const out = option('--out');
 if (out) await writeFile(out, `${JSON.stringify(lines, null, 1)}\n`);
 
 async function measure(dtype: 'fp32' | 'q8', variant: Variant, round: number) {
+  const line = (result: {imagesPerSecond: number; peakRssMb: number}) => ({
+    dtype,
+    variant: variant.name,
+    round,
+    images_per_second: round2(result.imagesPerSecond),
+    peak_rss_mb: Math.round(result.peakRssMb),
+  });
   if (variant.kind === 'bare') {
     const input: BareInput = {
       modelPath: join(modelDir, 'onnx', graphOf[dtype]),
@@ -169,13 +176,7 @@ async function measure(dtype: 'fp32' | 'q8', variant: Variant, round: number) {
       ...(variant.spin !== undefined ? {allowSpinning: variant.spin} : {}),
     };
     const {result} = await runChild<BareResult>(childScript('bare-child'), input, {timeoutMs});
-    return {
-      dtype,
-      variant: variant.name,
-      round,
-      images_per_second: round2(result.imagesPerSecond),
-      peak_rss_mb: Math.round(result.peakRssMb),
-    };
+    return line(result);
   }
   const input: EmbedChildInput = {
     modelDir,
@@ -192,11 +193,7 @@ async function measure(dtype: 'fp32' | 'q8', variant: Variant, round: number) {
   };
   const {result} = await runChild<EmbedChildResult>(childScript('embed-child'), input, {timeoutMs});
   return {
-    dtype,
-    variant: variant.name,
-    round,
-    images_per_second: round2(result.imagesPerSecond),
-    peak_rss_mb: Math.round(result.peakRssMb),
+    ...line(result),
     sessions: result.profile.sessions,
     model_idle_seconds: round2(result.profile.modelIdleSeconds),
     seconds: round2(result.seconds),
