@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {once} from 'node:events';
 import {mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -272,5 +274,39 @@ describe('models pull from a fake Hub', () => {
       (error: unknown) => error instanceof Error && !(error instanceof UserError),
     );
     await assert.rejects(stat(join(modelsDir, 'ViT-B-32')), /ENOENT/);
+  });
+});
+
+describe('one pull of a model into a folder at a time', () => {
+  test('a second pull of the same model, started while the first runs, is refused with a fix; the first installs', async () => {
+    const [first, second] = await Promise.allSettled([pull(), pull()]);
+    assert.equal(first.status, 'fulfilled');
+    assert.equal(second.status, 'rejected');
+    const error = (second as PromiseRejectedResult).reason as UserError;
+    assert.ok(error instanceof UserError, String(error));
+    assert.match(
+      error.message,
+      new RegExp(`another pull of ViT-B-32 into .* is running \\(process ${process.pid}`),
+    );
+    assert.match(error.hint ?? '', /wait for it to finish/);
+    await openModelFolder('ViT-B-32', {modelsDir, dtype: 'q8', needText: true});
+    assert.deepEqual(await readdir(modelsDir), ['ViT-B-32'], 'the lock is gone once the pull ends');
+  });
+
+  test("a live process's lock is left alone; a dead one's is taken over", async () => {
+    const lockPath = join(modelsDir, '.pull-ViT-B-32.lock');
+    await writeFile(lockPath, JSON.stringify({pid: process.pid, started: 'earlier'}));
+    await assert.rejects(
+      pull(),
+      (error: unknown) => error instanceof UserError && /process \d+, started earlier/.test(error.message),
+    );
+    assert.equal(hub.requests.length, 0, 'nothing was fetched');
+    assert.match(await readFile(lockPath, 'utf8'), /earlier/);
+
+    const exited = spawn(process.execPath, ['-e', '']);
+    await once(exited, 'exit');
+    await writeFile(lockPath, JSON.stringify({pid: exited.pid, started: 'before a crash'}));
+    await pull();
+    assert.deepEqual(await readdir(modelsDir), ['ViT-B-32']);
   });
 });

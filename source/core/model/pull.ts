@@ -8,6 +8,7 @@
 import {mkdir, rename, rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {UserError} from '../errors.js';
+import {acquirePidLock} from '../fs/pid-lock.js';
 import {createHttpClient, type HttpClient} from '../net/http.js';
 import {hubEndpoint} from './hub.js';
 import type {FileProgress, PullRetryPolicy} from './hub-download.js';
@@ -15,7 +16,13 @@ import {intactFiles, pathExists, removeIfEmpty, swapInto} from './install-folder
 import {type ManifestFile, type ModelManifest, newManifest, readManifest, writeManifest} from './manifest.js';
 import type {Dtype} from './model-folder.js';
 import {fetchModelFile} from './pull-file.js';
-import {approxDownloadBytes, filesForDtypes, type ModelFileSpec, resolveModelRef} from './registry.js';
+import {
+  approxDownloadBytes,
+  filesForDtypes,
+  type ModelFileSpec,
+  type ModelRef,
+  resolveModelRef,
+} from './registry.js';
 
 export type PullEvent =
   | {
@@ -66,6 +73,23 @@ export interface PullResult {
 
 export async function pullModel(options: PullOptions): Promise<PullResult> {
   const ref = resolveModelRef(options.model);
+  const lockPath = join(options.modelsDir, `.pull-${ref.name.replaceAll('/', '--')}.lock`);
+  const lock = await acquirePidLock(
+    lockPath,
+    (holder) =>
+      new UserError(
+        `another pull of ${ref.name} into ${options.modelsDir} is running (process ${holder.pid || 'unknown'}, started ${holder.started})`,
+        `wait for it to finish, or stop it and pull again (a lock left by a crashed pull is taken over; ${lockPath})`,
+      ),
+  );
+  try {
+    return await pullUnlocked(options, ref);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function pullUnlocked(options: PullOptions, ref: ModelRef): Promise<PullResult> {
   const dtypes: Dtype[] = options.dtypes?.length ? [...new Set(options.dtypes)] : ['fp32'];
   const revision = options.revision?.trim() || 'main';
   const env = options.env ?? process.env;
