@@ -309,4 +309,17 @@ describe('one pull of a model into a folder at a time', () => {
     await pull();
     assert.deepEqual(await readdir(modelsDir), ['ViT-B-32']);
   });
+
+  test('a models folder that cannot be made is a user error with a fix, before anything is fetched', async () => {
+    const file = join(modelsDir, 'a-file');
+    await writeFile(file, 'not a folder');
+    await assert.rejects(
+      pull({modelsDir: join(file, 'models')}),
+      (error: unknown) =>
+        error instanceof UserError &&
+        /the models folder .* cannot be made: .*a-file is a file/.test(error.message) &&
+        /--models-dir/.test(error.hint ?? ''),
+    );
+    assert.equal(hub.requests.length, 0);
+  });
 });

@@ -11,7 +11,10 @@ import {UserError} from '../errors.js';
 export const OUTPUT_FOLDER_HINT = 'pass a writable output folder, or fix its permissions';
 
 /** Fails when `folder` could not be created or written; creates nothing. */
-export async function checkOutputFolder(folder: string): Promise<void> {
+export async function checkOutputFolder(
+  folder: string,
+  naming: {label: string; hint: string} = {label: 'output folder', hint: OUTPUT_FOLDER_HINT},
+): Promise<void> {
   let path = resolve(folder);
   for (;;) {
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
@@ -25,14 +28,11 @@ export async function checkOutputFolder(folder: string): Promise<void> {
       continue;
     }
     if (!info.isDirectory())
-      throw new UserError(
-        `the output folder ${folder} cannot be made: ${path} is a file`,
-        OUTPUT_FOLDER_HINT,
-      );
+      throw new UserError(`the ${naming.label} ${folder} cannot be made: ${path} is a file`, naming.hint);
     await access(path, constants.W_OK).catch(() => {
       throw new UserError(
-        `the output folder ${folder} is not writable (no permission on ${path})`,
-        OUTPUT_FOLDER_HINT,
+        `the ${naming.label} ${folder} is not writable (no permission on ${path})`,
+        naming.hint,
       );
     });
     return;

@@ -8,6 +8,7 @@
 import {mkdir, rename, rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {UserError} from '../errors.js';
+import {checkOutputFolder} from '../fs/output-folder.js';
 import {acquirePidLock} from '../fs/pid-lock.js';
 import {createHttpClient, type HttpClient} from '../net/http.js';
 import {hubEndpoint} from './hub.js';
@@ -73,6 +74,10 @@ export interface PullResult {
 
 export async function pullModel(options: PullOptions): Promise<PullResult> {
   const ref = resolveModelRef(options.model);
+  await checkOutputFolder(options.modelsDir, {
+    label: 'models folder',
+    hint: 'pass a writable --models-dir (or VISUAL_CORTEX_MODELS), or fix its permissions',
+  });
   const lockPath = join(options.modelsDir, `.pull-${ref.name.replaceAll('/', '--')}.lock`);
   const lock = await acquirePidLock(
     lockPath,
