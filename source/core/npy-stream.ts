@@ -9,6 +9,7 @@ import {createReadStream} from 'node:fs';
 import {type FileHandle, mkdir, open, readdir, rename, rm} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
 import {syncDirectory} from './fs/atomic-write.js';
+import {isProcessAlive} from './fs/pid-lock.js';
 import {float32MatrixHeader} from './npy.js';
 
 export interface FileFingerprint {
@@ -115,16 +116,7 @@ async function removeStaleTempFiles(directory: string, name: string): Promise<vo
   for (const entry of await readdir(directory)) {
     if (!entry.startsWith(prefix)) continue;
     const pid = Number(entry.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !processIsAlive(pid))
+    if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid))
       await rm(join(directory, entry), {force: true});
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

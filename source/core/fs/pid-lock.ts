@@ -28,7 +28,7 @@ export async function acquirePidLock(path: string, onHeld: (holder: LockBody) =>
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await readHolder(path);
-    if (holder ? isAlive(holder.pid) : await isFresh(path)) throw onHeld(holder ?? UNKNOWN_HOLDER);
+    if (holder ? isProcessAlive(holder.pid) : await isFresh(path)) throw onHeld(holder ?? UNKNOWN_HOLDER);
     await rm(path, {force: true});
   }
   throw onHeld((await readHolder(path)) ?? UNKNOWN_HOLDER);
@@ -56,12 +56,12 @@ async function readHolder(path: string): Promise<LockBody | null> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs (EPERM: it does, as another user's). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
