@@ -61,6 +61,29 @@ test('visual-cortex embed --json embeds the fixture images and prints the report
   }
 });
 
+test('without --batch-size, embed batches by the threads it is given: 8 below 12 threads, 16 from 12', () => {
+  for (const [threads, batchSize] of [
+    ['2', 8],
+    ['12', 16],
+  ] as const) {
+    const run = cli([
+      'embed',
+      '--input',
+      fixtureImages,
+      '--output',
+      join(work, `out-threads-${threads}`),
+      '--model',
+      tinyClip,
+      '--threads',
+      threads,
+      '--no-cache',
+      '--json',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).batch_size, batchSize, `--threads ${threads}`);
+  }
+});
+
 test('a second run takes every vector from the embedding cache; --no-cache embeds again', async () => {
   const args = [
     'embed',
