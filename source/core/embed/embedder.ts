@@ -80,8 +80,6 @@ export interface EmbedderOptions {
   tuning?: SessionTuning;
 }
 
-export {DEFAULT_BATCH_SIZE, defaultBatchSize} from './batch-size.js';
-
 export function parseDevice(value: string): Device {
   if ((DEVICES as readonly string[]).includes(value)) return value as Device;
   throw new UserError(
