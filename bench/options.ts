@@ -1,6 +1,6 @@
 /** Command-line options of `npm run bench`. */
 import {parseArgs} from 'node:util';
-import {DEFAULT_BATCH_SIZE} from '../source/core/embed/batch-size.js';
+import {defaultBatchSize} from '../source/core/embed/batch-size.js';
 
 export type BenchDtype = 'fp32' | 'q8';
 export type ContenderName = 'bare' | 'embed' | 'transformers-js';
@@ -49,7 +49,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rounds N             repeat each contender N times, interleaved (default 2; the best round counts)
   --threads N            intra-op threads for every contender (default 2)
   --embed-sessions N     embed's inference sessions sharing those threads (default: embed's, 2 for q8)
-  --batch N              batch size for every contender (default: embed's, ${DEFAULT_BATCH_SIZE})
+  --batch N              batch size for every contender (default: embed's for --threads: 8, 16 from 12)
   --embed-via cli|engine cli: the built CLI, as shipped (default); engine: embedImages under tsx
   --no-build             do not rebuild dist/ before measuring the CLI
   --no-download          skip the downloader benchmark
@@ -68,7 +68,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       rounds: {type: 'string'},
       threads: {type: 'string', default: '2'},
       'embed-sessions': {type: 'string'},
-      batch: {type: 'string', default: String(DEFAULT_BATCH_SIZE)},
+      batch: {type: 'string'},
       'embed-via': {type: 'string', default: 'cli'},
       'no-build': {type: 'boolean', default: false},
       'no-download': {type: 'boolean', default: false},
@@ -89,6 +89,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     return value as ContenderName;
   });
   const quick = values.quick;
+  const threads = positive(values.threads, 'threads');
   const embedVia = values['embed-via'];
   if (embedVia !== 'cli' && embedVia !== 'engine')
     throw new Error(`--embed-via must be cli or engine, got '${embedVia}'`);
@@ -101,11 +102,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     dtypes,
     contenders,
     rounds: positive(values.rounds ?? (quick ? '1' : '2'), 'rounds'),
-    threads: positive(values.threads, 'threads'),
+    threads,
     ...(values['embed-sessions']
       ? {embedSessions: positive(values['embed-sessions'], 'embed-sessions')}
       : {}),
-    batchSize: positive(values.batch, 'batch'),
+    batchSize: values.batch === undefined ? defaultBatchSize(threads) : positive(values.batch, 'batch'),
     download: !values['no-download'],
     downloadImages: quick ? 100 : 1000,
     downloadWorkers: 16,
