@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {readFile} from 'node:fs/promises';
 import {test} from 'node:test';
-import {PIL_RESAMPLE, resampleRgbWindow} from '../../source/core/image/resample.js';
+import {resampleRgbWindow} from '../../source/core/image/resample.js';
+import {PIL_RESAMPLE} from '../../source/core/image/resample-coefficients.js';
 import {
   resampleSimdAvailable,
   resampleSimdMemoryBytes,

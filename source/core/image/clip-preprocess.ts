@@ -8,7 +8,8 @@
  * sub-pixel level.
  */
 import {type PreprocessConfig, tensorLength} from './preprocess-config.js';
-import {type ResampleFlavour, type RgbPixels, resampleRgbWindow} from './resample.js';
+import {type RgbPixels, resampleRgbWindow} from './resample.js';
+import type {ResampleFlavour} from './resample-coefficients.js';
 import {DEFAULT_PIXEL_LIMIT, decodeImageRgb} from './sharp-image.js';
 
 export {type PreprocessConfig, parsePreprocessorConfig, tensorLength} from './preprocess-config.js';

@@ -3,7 +3,7 @@
  * with transformers' defaults for missing fields.
  */
 import {UserError} from '../errors.js';
-import {isSupportedResample, PIL_RESAMPLE, type ResampleFlavour} from './resample.js';
+import {isSupportedResample, PIL_RESAMPLE, type ResampleFlavour} from './resample-coefficients.js';
 
 export interface PreprocessConfig {
   shortestEdge: number;

@@ -3,7 +3,9 @@
  * arithmetic, so the same bytes, ~5x faster than the JavaScript loops. Returns false where WebAssembly SIMD is
  * missing; callers then use the JavaScript path.
  */
-import type {Coefficients, ResizeWindow, RgbPixels} from './resample.js';
+
+import type {ResizeWindow, RgbPixels} from './resample.js';
+import type {Coefficients} from './resample-coefficients.js';
 import {RESAMPLE_SIMD_WASM} from './resample-simd-wasm.js';
 
 // The WebAssembly global as far as it is used here (this project's TypeScript libs do not declare it).
