@@ -16,7 +16,16 @@ export const FAKE_COMMIT = 'c0ffee0123456789abcdef0123456789abcdef01';
 
 export interface HubFaults {
   /** Cut the connection after this many body bytes of the file (repo-relative path), this many times. */
-  resetMidFile?: {path: string; afterBytes: number; times: number};
+  resetMidFile?: {
+    path: string;
+    afterBytes: number;
+    times: number;
+    /**
+     * Awaited before the cut instead of a fixed 20 ms, e.g. until the client has written the bytes it was sent:
+     * a loaded machine can take longer than that, and the bytes still unread at the cut are lost to the client.
+     */
+    beforeCut?: () => Promise<void>;
+  };
   /** Advertise a wrong checksum for these paths. */
   wrongChecksum?: Set<string>;
   /** Answer 404 EntryNotFound for these paths. */
@@ -170,7 +179,9 @@ export async function startFakeHub(
       reset.times--;
       res.write(body.subarray(0, reset.afterBytes), () => {
         // Give the bytes time to leave, then cut the connection as a flaky network would.
-        setTimeout(() => res.socket?.destroy(), 20);
+        const cut = () => res.socket?.destroy();
+        if (reset.beforeCut) reset.beforeCut().then(cut, cut);
+        else setTimeout(cut, 20);
       });
       return;
     }
