@@ -55,10 +55,13 @@ function normaliseRows(matrix: EmbeddingMatrix): void {
 }
 
 export async function loadEmbeddingCollection(dir: string): Promise<EmbeddingCollection> {
-  const [embeddingBytes, filenameBytes] = await Promise.all([
-    readOutput(dir, EMBEDDINGS_FILE),
-    readOutput(dir, FILENAMES_FILE),
-  ]);
+  // Both are read at once, but a problem is reported in file order, so that the same folder always gets the
+  // same message (Promise.all would report whichever read failed first).
+  const reads = await Promise.allSettled([readOutput(dir, EMBEDDINGS_FILE), readOutput(dir, FILENAMES_FILE)]);
+  const [embeddingBytes, filenameBytes] = reads.map((read) => {
+    if (read.status === 'rejected') throw read.reason;
+    return read.value;
+  }) as [Buffer, Buffer];
   let matrix: EmbeddingMatrix;
   let files: string[];
   try {
