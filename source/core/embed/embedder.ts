@@ -1,39 +1,21 @@
 /**
  * A reusable image embedder: one model folder, one or more inference workers (each a long-lived session),
  * preprocessing on worker threads. The embed pipeline, validation spot-checks, `search --image` and the REST API
- * share it.
+ * share it. Its two halves, preparing a batch and running it, are preprocess-batch.ts and infer-batch.ts.
  */
 
 import {availableParallelism} from 'node:os';
-import {describeError, UserError} from '../errors.js';
-import {PREPROCESS_VERSION, preprocessImageInto, tensorLength} from '../image/clip-preprocess.js';
+import {UserError} from '../errors.js';
+import {PREPROCESS_VERSION, tensorLength} from '../image/clip-preprocess.js';
 import {type Dtype, type ModelFolder, modelFileFor, openModelFolder} from '../model/model-folder.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
 import {assertDeviceAvailable, DEVICES, type Device} from '../runtime/onnx.js';
 import {DEFAULT_BATCH_SIZE, defaultBatchSize} from './batch-size.js';
-import {mapWithConcurrency} from './concurrency.js';
-import {imageShape, pickTensor} from './graph-io.js';
+import {createBatchInference, type EmbedResult} from './infer-batch.js';
+import {batchPreprocessor, type EmbedInput, type PreparedBatch} from './preprocess-batch.js';
 import {createPreprocessPool, defaultPreprocessWorkers, type PreprocessPool} from './preprocess-pool.js';
 import {openSessionPool, type SessionPool} from './session-pool.js';
 import {createTensorSlots} from './tensor-slots.js';
-
-export type EmbedResult =
-  | {id: string; ok: true; vector: Float32Array}
-  | {id: string; ok: false; reason: string};
-
-export interface EmbedInput {
-  id: string;
-  data: Uint8Array | string;
-}
-
-/** A batch whose pixels are ready for the model: the tensor holds only the items that decoded. */
-export interface PreparedBatch {
-  /** Every input in order; `ok: false` ones failed preprocessing. */
-  items: ({id: string; ok: true} | {id: string; ok: false; reason: string})[];
-  tensor: Float32Array;
-  count: number;
-  preprocessMs: number;
-}
 
 export interface Embedder {
   dims: number;
@@ -86,15 +68,6 @@ export function parseDevice(value: string): Device {
     `unknown device '${value}'`,
     `use --device ${DEVICES.join(' | ')} (cpu works everywhere)`,
   );
-}
-
-export function l2Normalise(vector: Float32Array): Float32Array {
-  let sum = 0;
-  for (const value of vector) sum += value * value;
-  const norm = Math.sqrt(sum);
-  if (norm > 0)
-    for (let index = 0; index < vector.length; index++) vector[index] = (vector[index] ?? 0) / norm;
-  return vector;
 }
 
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
@@ -150,93 +123,16 @@ async function wrapSession(
 ): Promise<Embedder> {
   const {threads, batchSize, started} = settings;
   const device = options.device;
-  const input = pickTensor(sessions.inputs, 'pixel_values', 'input');
-  const output = pickTensor(sessions.outputs, 'image_embeds', 'output');
   const perImage = tensorLength(folder.preprocess);
-  const [channels, height, width] = imageShape(input, folder.preprocess);
-  const preprocessInto = async (item: EmbedInput, tensor: Float32Array, offset: number): Promise<void> => {
-    if (!preprocess) {
-      await preprocessImageInto(item.data, folder.preprocess, tensor, offset);
-      return;
-    }
-    const result = await preprocess.preprocessInto(item.data, tensor, offset);
-    if (!result.ok) throw new Error(result.reason);
-  };
   // One tensor per batch in inference, one for the batch being prepared.
   const slots = createTensorSlots(batchSize * perImage, sessions.size + 1);
-
-  const prepare = async (inputs: EmbedInput[]): Promise<PreparedBatch> => {
-    const begin = performance.now();
-    // A batch larger than batchSize (a caller's choice) gets a one-off tensor.
-    const tensor =
-      inputs.length <= batchSize
-        ? slots.acquire()
-        : new Float32Array(new SharedArrayBuffer(inputs.length * perImage * 4));
-    // Enough in flight to keep every worker busy (two on the calling thread, where decoding is off-thread).
-    const reasons = await mapWithConcurrency(inputs, preprocess?.size ?? 2, async (item, slot) => {
-      try {
-        await preprocessInto(item, tensor, slot * perImage);
-        return undefined;
-      } catch (error) {
-        return describeError(error);
-      }
-    });
-    // Compact: decoded images first, in input order, with no gaps.
-    let count = 0;
-    const items: PreparedBatch['items'] = inputs.map((item, slot) => {
-      const reason = reasons[slot];
-      if (reason !== undefined) return {id: item.id, ok: false, reason};
-      if (slot !== count) tensor.copyWithin(count * perImage, slot * perImage, (slot + 1) * perImage);
-      count++;
-      return {id: item.id, ok: true};
-    });
-    return {
-      items,
-      tensor: tensor.subarray(0, count * perImage),
-      count,
-      preprocessMs: performance.now() - begin,
-    };
-  };
-
-  let dims = typeof output.shape[1] === 'number' && output.shape[1] > 0 ? output.shape[1] : 0;
-
-  const infer = async (batch: PreparedBatch): Promise<{results: EmbedResult[]; inferenceMs: number}> => {
-    let vectors: Float32Array | undefined;
-    let inferenceMs = 0;
-    try {
-      if (batch.count > 0) {
-        const result = await sessions.run(input.name, output.name, batch.tensor, [
-          batch.count,
-          channels,
-          height,
-          width,
-        ]);
-        inferenceMs = result.ms;
-        dims = result.dims[1] ?? 0;
-        vectors = result.data;
-      }
-    } finally {
-      slots.release(batch.tensor);
-    }
-    let row = 0;
-    const results = batch.items.map((item): EmbedResult => {
-      if (!item.ok) return item;
-      const vector = l2Normalise((vectors as Float32Array).slice(row * dims, (row + 1) * dims));
-      row++;
-      return {id: item.id, ok: true, vector};
-    });
-    return {results, inferenceMs};
-  };
-
-  if (dims === 0) {
-    // The graph leaves the embedding width symbolic: learn it from one run on a blank image.
-    const probe = {items: [{id: 'probe', ok: true as const}], tensor: new Float32Array(perImage), count: 1};
-    await infer({...probe, preprocessMs: 0});
-  }
+  const prepare = batchPreprocessor(folder.preprocess, preprocess, {batchSize, slots});
+  const inference = await createBatchInference(sessions, folder.preprocess, slots);
+  const infer = inference.infer;
 
   return {
     get dims() {
-      return dims;
+      return inference.dims;
     },
     modelName: folder.name,
     dtype: options.dtype,

@@ -8,8 +8,9 @@ import {join} from 'node:path';
 import {describeError} from '../errors.js';
 import type {CacheKey, EmbeddingCachePort} from './cache-port.js';
 import {mapWithConcurrency} from './concurrency.js';
-import type {Embedder, PreparedBatch} from './embedder.js';
+import type {Embedder} from './embedder.js';
 import type {FoundFile} from './file-walk.js';
+import type {PreparedBatch} from './preprocess-batch.js';
 
 /** Files read at once: reading is I/O, so a few in flight hide latency without holding many files in memory. */
 const READ_CONCURRENCY = 4;

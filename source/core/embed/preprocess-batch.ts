@@ -1,0 +1,78 @@
+/**
+ * The embedder's first half: decoding and preprocessing one batch into one tensor for the model. It is apart from
+ * inference (infer-batch.ts) because the two run on different batches at once: the embed pipeline prepares the
+ * next batch while the model runs the current one.
+ */
+import {describeError} from '../errors.js';
+import {type PreprocessConfig, preprocessImageInto, tensorLength} from '../image/clip-preprocess.js';
+import {mapWithConcurrency} from './concurrency.js';
+import type {PreprocessPool} from './preprocess-pool.js';
+import type {TensorSlots} from './tensor-slots.js';
+
+export interface EmbedInput {
+  id: string;
+  data: Uint8Array | string;
+}
+
+/** A batch whose pixels are ready for the model: the tensor holds only the items that decoded. */
+export interface PreparedBatch {
+  /** Every input in order; `ok: false` ones failed preprocessing. */
+  items: ({id: string; ok: true} | {id: string; ok: false; reason: string})[];
+  tensor: Float32Array;
+  count: number;
+  preprocessMs: number;
+}
+
+/**
+ * Returns the embedder's `prepare`. `pool`: the preprocessing workers, or undefined to preprocess on the calling
+ * thread. `slots` hold tensors of `batchSize` images.
+ */
+export function batchPreprocessor(
+  config: PreprocessConfig,
+  pool: PreprocessPool | undefined,
+  tensors: {batchSize: number; slots: TensorSlots},
+): (inputs: EmbedInput[]) => Promise<PreparedBatch> {
+  const {batchSize, slots} = tensors;
+  const perImage = tensorLength(config);
+  const preprocessInto = async (item: EmbedInput, tensor: Float32Array, offset: number): Promise<void> => {
+    if (!pool) {
+      await preprocessImageInto(item.data, config, tensor, offset);
+      return;
+    }
+    const result = await pool.preprocessInto(item.data, tensor, offset);
+    if (!result.ok) throw new Error(result.reason);
+  };
+
+  return async (inputs) => {
+    const begin = performance.now();
+    // A batch larger than batchSize (a caller's choice) gets a one-off tensor.
+    const tensor =
+      inputs.length <= batchSize
+        ? slots.acquire()
+        : new Float32Array(new SharedArrayBuffer(inputs.length * perImage * 4));
+    // Enough in flight to keep every worker busy (two on the calling thread, where decoding is off-thread).
+    const reasons = await mapWithConcurrency(inputs, pool?.size ?? 2, async (item, slot) => {
+      try {
+        await preprocessInto(item, tensor, slot * perImage);
+        return undefined;
+      } catch (error) {
+        return describeError(error);
+      }
+    });
+    // Compact: decoded images first, in input order, with no gaps.
+    let count = 0;
+    const items: PreparedBatch['items'] = inputs.map((item, slot) => {
+      const reason = reasons[slot];
+      if (reason !== undefined) return {id: item.id, ok: false, reason};
+      if (slot !== count) tensor.copyWithin(count * perImage, slot * perImage, (slot + 1) * perImage);
+      count++;
+      return {id: item.id, ok: true};
+    });
+    return {
+      items,
+      tensor: tensor.subarray(0, count * perImage),
+      count,
+      preprocessMs: performance.now() - begin,
+    };
+  };
+}
