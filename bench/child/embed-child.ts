@@ -4,7 +4,8 @@
  */
 import {mkdir, rm, symlink} from 'node:fs/promises';
 import {basename, join} from 'node:path';
-import {type EmbedEvent, embedImages} from '../../source/core/embed/embed-images.js';
+import type {EmbedEvent} from '../../source/core/embed/embed-events.js';
+import {embedImages} from '../../source/core/embed/embed-images.js';
 import type {SessionTuning} from '../../source/core/runtime/inference-client.js';
 import {childMain, peakRssMb} from '../child-process.js';
 import {modelIdleSeconds} from '../embed-cli.js';

@@ -1,6 +1,7 @@
 import {resolve} from 'node:path';
 import {openEmbeddingCache, resolveCachePath} from '../core/cache/embedding-cache.js';
-import {type EmbedEvent, type EmbedReport, embedImages} from '../core/embed/embed-images.js';
+import type {EmbedEvent, EmbedReport} from '../core/embed/embed-events.js';
+import {embedImages} from '../core/embed/embed-images.js';
 import {parseDevice} from '../core/embed/embedder.js';
 import {UserError} from '../core/errors.js';
 import {DEFAULT_MODEL, parseDtype, resolveModelsDir} from '../core/model/model-folder.js';

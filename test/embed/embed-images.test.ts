@@ -5,7 +5,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {CacheKey, EmbeddingCachePort} from '../../source/core/embed/cache-port.js';
-import {type EmbedEvent, type EmbedOptions, embedImages} from '../../source/core/embed/embed-images.js';
+import type {EmbedEvent} from '../../source/core/embed/embed-events.js';
+import {type EmbedOptions, embedImages} from '../../source/core/embed/embed-images.js';
 import {compareWithGolden, cosine, fixtureEmbedOptions, fixtureImages, readOutputs} from './helpers.js';
 
 let work: string;

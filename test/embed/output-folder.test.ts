@@ -4,7 +4,8 @@ import {mkdtemp, readdir, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
-import {type EmbedEvent, embedImages} from '../../source/core/embed/embed-images.js';
+import type {EmbedEvent} from '../../source/core/embed/embed-events.js';
+import {embedImages} from '../../source/core/embed/embed-images.js';
 import {asOutputWriteError} from '../../source/core/fs/output-folder.js';
 import {fixtureImages, tinyClip} from './helpers.js';
 

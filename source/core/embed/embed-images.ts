@@ -4,7 +4,6 @@
  * batches, in the order batch-schedule.ts gives: the next batch is read and decoded while the model runs the
  * current one (or two, with two sessions).
  */
-import {availableParallelism} from 'node:os';
 import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {asOutputWriteError, checkOutputFolder} from '../fs/output-folder.js';
@@ -12,15 +11,16 @@ import type {Dtype} from '../model/model-folder.js';
 import {Float32NpyStream} from '../npy-stream.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
 import type {Device} from '../runtime/onnx.js';
+import {batchOutcomes} from './batch-outcomes.js';
 import {inferBatchesInOrder} from './batch-schedule.js';
-import type {CacheKey, EmbeddingCachePort} from './cache-port.js';
-import {createEmbedder, type Embedder} from './embedder.js';
+import type {EmbeddingCachePort} from './cache-port.js';
+import {batchProgress, type EmbedEvent, type EmbedReport, memoryEvent} from './embed-events.js';
+import type {Embedder} from './embedder.js';
 import {walkImageFiles} from './file-walk.js';
-import type {EmbedResult} from './infer-batch.js';
-import {describeRun, type EmbedMetadata, peakRssBytes, roundSeconds} from './metadata.js';
-import {type OutputPaths, outputPaths, writeEmbeddingOutputs} from './outputs.js';
+import {describeRun, peakRssBytes, roundSeconds} from './metadata.js';
+import {outputPaths, writeEmbeddingOutputs} from './outputs.js';
+import {createPipelineEmbedder} from './pipeline-embedder.js';
 import {batchPreparer} from './read-batch.js';
-import {defaultSessions} from './session-pool.js';
 
 export interface EmbedOptions {
   inputDir: string;
@@ -50,41 +50,6 @@ export interface EmbedOptions {
   now?: () => Date;
 }
 
-export interface EmbedReport {
-  outputDir: string;
-  paths: OutputPaths;
-  metadata: EmbedMetadata;
-}
-
-export type EmbedEvent =
-  | {type: 'scanned'; total: number; skipped: number}
-  | {type: 'model-loading'; model: string; dtype: Dtype; device: Device}
-  | {
-      type: 'model-loaded';
-      model: string;
-      dtype: Dtype;
-      device: Device;
-      dims: number;
-      file: string;
-      loadMs: number;
-    }
-  | {
-      type: 'batch';
-      done: number;
-      total: number;
-      ok: number;
-      failed: number;
-      cacheHits: number;
-      batchSize: number;
-      batchMs: number;
-      imagesPerSecond: number;
-      averageImagesPerSecond: number;
-    }
-  | {type: 'failure'; file: string; reason: string}
-  | {type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number}
-  | {type: 'writing'}
-  | {type: 'done'; report: EmbedReport};
-
 export async function embedImages(
   options: EmbedOptions & {signal?: AbortSignal; onEvent?: (event: EmbedEvent) => void},
 ): Promise<EmbedReport> {
@@ -111,23 +76,7 @@ export async function embedImages(
   const ownEmbedder = options.embedder === undefined;
   if (ownEmbedder)
     emit({type: 'model-loading', model: options.model, dtype: options.dtype, device: options.device});
-  const embedder =
-    options.embedder ??
-    (await createEmbedder({
-      model: options.model,
-      modelsDir: options.modelsDir,
-      dtype: options.dtype,
-      device: options.device,
-      batchSize: options.batchSize,
-      threads: options.threads,
-      sessions:
-        options.sessions ??
-        defaultSessions(options.dtype, options.threads ?? availableParallelism(), options.device),
-      preprocessWorkers: options.preprocessWorkers,
-      // Idle inference threads spin by default; while the next batch decodes beside them that spinning takes
-      // the cores decoding needs, so it is off whenever batches overlap.
-      tuning: {allowSpinning: options.readAhead === false, ...options.tuning},
-    }));
+  const embedder = options.embedder ?? (await createPipelineEmbedder(options));
   const loadMs = clock() - t0;
   // Rows go to disk as they come (made on the first one, so a run that embeds nothing writes nothing).
   let rows: Float32NpyStream | undefined;
@@ -154,8 +103,7 @@ export async function embedImages(
     const batchSize = embedder.batchSize;
     const total = walk.files.length;
     const embedStart = clock();
-    let lastBatchEnd = embedStart;
-    let done = 0;
+    const progress = batchProgress(total, clock, embedStart);
     const batches = inferBatchesInOrder({
       files: walk.files,
       batchSize,
@@ -171,61 +119,20 @@ export async function embedImages(
     for await (const {ready, inferred} of batches) {
       preprocessMs += ready.ms;
       inferenceMs += inferred.inferenceMs;
-      const byId = new Map<string, EmbedResult>(inferred.results.map((result) => [result.id, result]));
-      const fresh: {key: CacheKey; vector: Float32Array}[] = [];
-      const batchRows: Float32Array[] = [];
-      ready.files.forEach((file, index) => {
-        const known = ready.known[index];
-        let outcome: {vector: Float32Array} | {reason: string};
-        if (known instanceof Float32Array) {
-          outcome = {vector: known};
-          cacheHits++;
-        } else if (known) {
-          outcome = known;
-        } else {
-          const result = byId.get(file.relative);
-          outcome = result?.ok ? {vector: result.vector} : {reason: result?.reason ?? 'not embedded'};
-          const key = ready.keys[index];
-          if (result?.ok && key) fresh.push({key, vector: result.vector});
-        }
-        if ('vector' in outcome) {
-          batchRows.push(outcome.vector);
-          filenames.push(file.relative);
-        } else {
-          failures.push({file: file.relative, reason: outcome.reason});
-          emit({type: 'failure', file: file.relative, reason: outcome.reason});
-        }
-      });
-      if (batchRows.length > 0) {
-        rows ??= await Float32NpyStream.create(outputPaths(outputDir).embeddings, embedder.dims, total);
-        await rows.append(batchRows);
+      const outcomes = batchOutcomes(ready, inferred.results);
+      cacheHits += outcomes.cacheHits;
+      for (const file of outcomes.filenames) filenames.push(file);
+      for (const failure of outcomes.failures) {
+        failures.push(failure);
+        emit({type: 'failure', file: failure.file, reason: failure.reason});
       }
-      if (cache && fresh.length > 0) cache.putMany(fresh);
-      done += ready.files.length;
-      const batchEnd = clock();
-      const batchMs = batchEnd - lastBatchEnd;
-      lastBatchEnd = batchEnd;
-      const elapsed = batchEnd - embedStart;
-      emit({
-        type: 'batch',
-        done,
-        total,
-        ok: filenames.length,
-        failed: failures.length,
-        cacheHits,
-        batchSize: ready.files.length,
-        batchMs,
-        imagesPerSecond: batchMs > 0 ? (ready.files.length * 1000) / batchMs : 0,
-        averageImagesPerSecond: elapsed > 0 ? (done * 1000) / elapsed : 0,
-      });
-      const memory = process.memoryUsage();
-      emit({
-        type: 'memory',
-        rss: memory.rss,
-        heapUsed: memory.heapUsed,
-        external: memory.external,
-        arrayBuffers: memory.arrayBuffers,
-      });
+      if (outcomes.rows.length > 0) {
+        rows ??= await Float32NpyStream.create(outputPaths(outputDir).embeddings, embedder.dims, total);
+        await rows.append(outcomes.rows);
+      }
+      if (cache && outcomes.fresh.length > 0) cache.putMany(outcomes.fresh);
+      emit(progress(ready.files.length, {ok: filenames.length, failed: failures.length, cacheHits}));
+      emit(memoryEvent());
     }
     embedMs = clock() - embedStart;
   } catch (error) {

@@ -2,7 +2,7 @@
  * The embedding stage as the run pipeline and the dashboard see it: the embedder's own events, and a short
  * report (the full metadata is in metadata.json).
  */
-import type {EmbedEvent} from '../embed/embed-images.js';
+import type {EmbedEvent} from '../embed/embed-events.js';
 
 export type EmbedStageEvent = EmbedEvent;
 

@@ -1,0 +1,45 @@
+/**
+ * Where each file of an inferred batch ends up: a row of the output, with its vector from the cache or from the
+ * model, or a failure (unreadable, undecodable, or left without a result). The vectors the model made come back
+ * with their cache keys, so the pipeline can store them.
+ */
+import type {CacheKey} from './cache-port.js';
+import type {EmbedResult} from './infer-batch.js';
+import type {ReadyBatch} from './read-batch.js';
+
+export interface BatchOutcomes {
+  /** The batch's rows of the output and their files, in file order. */
+  rows: Float32Array[];
+  filenames: string[];
+  failures: {file: string; reason: string}[];
+  cacheHits: number;
+  /** Vectors the model made, for the cache. */
+  fresh: {key: CacheKey; vector: Float32Array}[];
+}
+
+export function batchOutcomes(ready: ReadyBatch, results: EmbedResult[]): BatchOutcomes {
+  const byId = new Map<string, EmbedResult>(results.map((result) => [result.id, result]));
+  const outcomes: BatchOutcomes = {rows: [], filenames: [], failures: [], cacheHits: 0, fresh: []};
+  ready.files.forEach((file, index) => {
+    const known = ready.known[index];
+    let outcome: {vector: Float32Array} | {reason: string};
+    if (known instanceof Float32Array) {
+      outcome = {vector: known};
+      outcomes.cacheHits++;
+    } else if (known) {
+      outcome = known;
+    } else {
+      const result = byId.get(file.relative);
+      outcome = result?.ok ? {vector: result.vector} : {reason: result?.reason ?? 'not embedded'};
+      const key = ready.keys[index];
+      if (result?.ok && key) outcomes.fresh.push({key, vector: result.vector});
+    }
+    if ('vector' in outcome) {
+      outcomes.rows.push(outcome.vector);
+      outcomes.filenames.push(file.relative);
+    } else {
+      outcomes.failures.push({file: file.relative, reason: outcome.reason});
+    }
+  });
+  return outcomes;
+}

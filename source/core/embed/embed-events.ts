@@ -1,0 +1,90 @@
+/**
+ * What the embed pipeline tells its caller while it runs, and what it hands back at the end. The CLI's progress
+ * lines, the dashboard's run stage and the bench all read these events, so their shape lives apart from the
+ * pipeline that emits them; the progress figures in them are worked out here too.
+ */
+import type {Dtype} from '../model/model-folder.js';
+import type {Device} from '../runtime/onnx.js';
+import type {EmbedMetadata} from './metadata.js';
+import type {OutputPaths} from './outputs.js';
+
+export interface EmbedReport {
+  outputDir: string;
+  paths: OutputPaths;
+  metadata: EmbedMetadata;
+}
+
+export type EmbedEvent =
+  | {type: 'scanned'; total: number; skipped: number}
+  | {type: 'model-loading'; model: string; dtype: Dtype; device: Device}
+  | {
+      type: 'model-loaded';
+      model: string;
+      dtype: Dtype;
+      device: Device;
+      dims: number;
+      file: string;
+      loadMs: number;
+    }
+  | {
+      type: 'batch';
+      done: number;
+      total: number;
+      ok: number;
+      failed: number;
+      cacheHits: number;
+      batchSize: number;
+      batchMs: number;
+      imagesPerSecond: number;
+      averageImagesPerSecond: number;
+    }
+  | {type: 'failure'; file: string; reason: string}
+  | {type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number}
+  | {type: 'writing'}
+  | {type: 'done'; report: EmbedReport};
+
+/**
+ * The 'batch' events of a run of `total` files whose embedding started at `embedStart`: each call reads the clock
+ * once, as a batch ends. A batch's time runs from the end of the one before it.
+ */
+export function batchProgress(
+  total: number,
+  clock: () => number,
+  embedStart: number,
+): (
+  batchSize: number,
+  counts: {ok: number; failed: number; cacheHits: number},
+) => Extract<EmbedEvent, {type: 'batch'}> {
+  let lastBatchEnd = embedStart;
+  let done = 0;
+  return (batchSize, counts) => {
+    done += batchSize;
+    const batchEnd = clock();
+    const batchMs = batchEnd - lastBatchEnd;
+    lastBatchEnd = batchEnd;
+    const elapsed = batchEnd - embedStart;
+    return {
+      type: 'batch',
+      done,
+      total,
+      ok: counts.ok,
+      failed: counts.failed,
+      cacheHits: counts.cacheHits,
+      batchSize,
+      batchMs,
+      imagesPerSecond: batchMs > 0 ? (batchSize * 1000) / batchMs : 0,
+      averageImagesPerSecond: elapsed > 0 ? (done * 1000) / elapsed : 0,
+    };
+  };
+}
+
+export function memoryEvent(): Extract<EmbedEvent, {type: 'memory'}> {
+  const memory = process.memoryUsage();
+  return {
+    type: 'memory',
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
+  };
+}
