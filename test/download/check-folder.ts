@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
 import {readdir, readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {DOWNLOAD_INDEX_FILE, type IndexEntry} from '../../source/core/download/image-store.js';
+import {DOWNLOAD_INDEX_FILE, type IndexEntry} from '../../source/core/download/download-index.js';
 import {probeImage} from '../../source/core/image/sharp-image.js';
 
 export async function readIndex(dir: string): Promise<IndexEntry[]> {

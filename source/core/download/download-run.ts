@@ -6,8 +6,9 @@
  */
 import {setMaxListeners} from 'node:events';
 import type {HttpClient} from '../net/http.js';
+import {sha256Hex} from './download-index.js';
 import {DownloadSlots} from './download-slots.js';
-import {type ImageStore, sha256Hex} from './image-store.js';
+import type {ImageStore} from './image-store.js';
 import {type AttemptContext, attemptItem, type ItemVerdict} from './item-attempts.js';
 import type {Candidate} from './providers.js';
 import type {RunTotals} from './run-totals.js';

@@ -6,38 +6,20 @@
  * images kept while one commit runs share the next directory fsync and index append + fsync (3 fsyncs per image
  * become ~1, and no worker waits on one). A crash before a commit leaves renamed, complete files without index
  * lines, which the next open adopts. close() waits for every commit and reports one that failed.
+ * Reading the index back (and what a line must pass to be trusted) is in download-index.ts; adoption is in
+ * unindexed-images.ts.
  */
-import {createHash} from 'node:crypto';
-import {type FileHandle, mkdir, open, readdir, readFile, rm, stat} from 'node:fs/promises';
-import {extname, join} from 'node:path';
+import {type FileHandle, mkdir, open, readdir, rm} from 'node:fs/promises';
+import {join} from 'node:path';
 import {UserError} from '../errors.js';
 import {syncDirectory, writeFileAtomic} from '../fs/atomic-write.js';
 import {OUTPUT_FOLDER_HINT} from '../fs/output-folder.js';
-import {probeImage} from '../image/sharp-image.js';
-import {IMAGE_EXTENSIONS, sniffImageType} from './sniff.js';
-
-export const DOWNLOAD_INDEX_FILE = '.download-index.jsonl';
-
-export interface IndexEntry {
-  name: string;
-  sha256: string;
-  /** null for images adopted from the folder without a known origin. */
-  url: string | null;
-  provider: string;
-  width: number;
-  height: number;
-  bytes: number;
-  /** ISO 8601 time the image was saved. */
-  time: string;
-}
+import {DOWNLOAD_INDEX_FILE, type IndexEntry, indexLines, loadIndex} from './download-index.js';
+import {adoptUnindexedImages} from './unindexed-images.js';
 
 /** writeFileAtomic's temp files for our image names: left behind only by a crash. */
 const STALE_TEMP = /^\.tmp-img_\d+\.[a-z]+-\d+-[0-9a-f]{8}$/;
 const IMAGE_NAME = /^img_(\d+)\.[a-z]+$/;
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 export function imageFileName(number: number, extension: string): string {
   return `img_${String(number).padStart(6, '0')}.${extension}`;
@@ -78,29 +60,9 @@ export class ImageStore {
         cleaned++;
       }
     }
-    const indexPath = join(directory, DOWNLOAD_INDEX_FILE);
-    const {entries, needsRewrite} = await loadIndex(directory, indexPath);
-    if (needsRewrite) {
-      await writeFileAtomic(indexPath, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
-    }
-    const indexed = new Set(entries.map((entry) => entry.name));
-    const hashes = new Set(entries.map((entry) => entry.sha256));
-    const adopted: IndexEntry[] = [];
-    for (const name of names.sort()) {
-      if (
-        indexed.has(name) ||
-        name.startsWith('.') ||
-        !IMAGE_EXTENSIONS.has(extname(name).slice(1).toLowerCase())
-      ) {
-        continue;
-      }
-      const entry = await adoptFile(directory, name, pixelLimit);
-      if (entry && !hashes.has(entry.sha256)) {
-        hashes.add(entry.sha256);
-        adopted.push(entry);
-      }
-    }
-    const handle = await open(indexPath, 'a');
+    const entries = await loadIndex(directory);
+    const adopted = await adoptUnindexedImages(directory, names, entries, pixelLimit);
+    const handle = await open(join(directory, DOWNLOAD_INDEX_FILE), 'a');
     const store = new ImageStore(directory, handle, [...entries, ...adopted], cleaned, adopted.length);
     if (adopted.length > 0) await store.writeIndexLines(adopted);
     for (const name of names) {
@@ -183,73 +145,7 @@ export class ImageStore {
 
   /** Callers keep these one at a time (at open, then on the commit chain), so lines never interleave. */
   private async writeIndexLines(entries: IndexEntry[]): Promise<void> {
-    await this.handle.appendFile(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    await this.handle.appendFile(indexLines(entries));
     await this.handle.sync();
-  }
-}
-
-async function loadIndex(
-  directory: string,
-  indexPath: string,
-): Promise<{entries: IndexEntry[]; needsRewrite: boolean}> {
-  const text = await readFile(indexPath, 'utf8').catch(() => '');
-  const lines = text.split('\n');
-  // A crash mid-append leaves a last line without its newline: that line is not trusted.
-  let needsRewrite = lines.pop() !== '';
-  const entries: IndexEntry[] = [];
-  const seen = new Set<string>();
-  for (const line of lines) {
-    const entry = parseEntry(line);
-    const size = entry
-      ? await stat(join(directory, entry.name)).then(
-          (info) => info.size,
-          () => -1,
-        )
-      : -1;
-    if (!entry || size !== entry.bytes || seen.has(entry.name)) {
-      needsRewrite = true;
-      continue;
-    }
-    seen.add(entry.name);
-    entries.push(entry);
-  }
-  return {entries, needsRewrite};
-}
-
-function parseEntry(line: string): IndexEntry | null {
-  try {
-    const value = JSON.parse(line) as Partial<IndexEntry>;
-    if (
-      typeof value.name !== 'string' ||
-      typeof value.sha256 !== 'string' ||
-      typeof value.bytes !== 'number'
-    ) {
-      return null;
-    }
-    if (value.name.includes('/') || value.name.includes('\\') || value.name.startsWith('.')) return null;
-    return value as IndexEntry;
-  } catch {
-    return null;
-  }
-}
-
-/** An image found in the folder without an index line (saved just before a crash, or put there by hand). */
-async function adoptFile(directory: string, name: string, pixelLimit: number): Promise<IndexEntry | null> {
-  try {
-    const bytes = await readFile(join(directory, name));
-    if (sniffImageType(bytes) === null) return null;
-    const probe = await probeImage(bytes, pixelLimit);
-    return {
-      name,
-      sha256: sha256Hex(bytes),
-      url: null,
-      provider: 'existing',
-      width: probe.width,
-      height: probe.height,
-      bytes: bytes.length,
-      time: new Date().toISOString(),
-    };
-  } catch {
-    return null;
   }
 }
