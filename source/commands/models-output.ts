@@ -1,5 +1,5 @@
 import type {InstalledModel, ModelsInventory, VerificationState} from '../core/model/inventory.js';
-import type {PullEvent, PullResult} from '../core/model/pull.js';
+import type {PullEvent, PullResult} from '../core/model/pull-types.js';
 import {MODEL_REGISTRY} from '../core/model/registry.js';
 import type {VerifyEvent} from '../core/model/verify.js';
 import type {Io} from './command.js';

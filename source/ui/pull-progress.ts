@@ -1,5 +1,5 @@
 /** Folds a model pull's events into the set-up screen's one-line progress. Pure. */
-import type {PullEvent} from '../core/model/pull.js';
+import type {PullEvent} from '../core/model/pull-types.js';
 import type {PullView} from './setup-screen.js';
 
 export interface PullTracker {

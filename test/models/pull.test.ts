@@ -8,7 +8,8 @@ import {afterEach, beforeEach, describe, test} from 'node:test';
 import {UserError} from '../../source/core/errors.js';
 import {readManifest} from '../../source/core/model/manifest.js';
 import {openModelFolder} from '../../source/core/model/model-folder.js';
-import {type PullEvent, type PullOptions, pullModel} from '../../source/core/model/pull.js';
+import {pullModel} from '../../source/core/model/pull.js';
+import type {PullEvent, PullOptions} from '../../source/core/model/pull-types.js';
 import {FAKE_COMMIT, type FakeHub, startFakeHub, TINY_CLIP_DIR} from '../helpers/hub-server.js';
 
 let hub: FakeHub;

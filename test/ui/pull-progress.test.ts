@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import type {PullEvent} from '../../source/core/model/pull.js';
+import type {PullEvent} from '../../source/core/model/pull-types.js';
 import {reducePull, startPull} from '../../source/ui/pull-progress.js';
 
 test('a model pull folds into one progress fraction, done on install', () => {

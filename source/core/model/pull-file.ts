@@ -9,7 +9,7 @@ import {type HttpClient, HttpError} from '../net/http.js';
 import {hubFileUrl, hubRequestHeaders, hubStatusError, hubToken} from './hub.js';
 import {DEFAULT_PULL_RETRY, downloadHubFile} from './hub-download.js';
 import {type ManifestFile, type ModelManifest, writeManifest} from './manifest.js';
-import type {PullEvent, PullOptions} from './pull.js';
+import type {PullEvent, PullOptions} from './pull-types.js';
 import {filesForDtypes, type ModelFileSpec, type ModelRef} from './registry.js';
 
 export interface FetchContext {

@@ -4,73 +4,21 @@
  * by renaming the whole staging folder into place, so `<modelsDir>/NAME` either does not exist or holds a
  * complete, verified set; dtypes added to an installed model are moved in file by file after all of them
  * passed, and the manifest is written last. Partial files stay in staging (`*.part`) for the next run to resume.
+ * When staging is resumed and how its files are installed is in pull-staging.ts.
  */
-import {mkdir, rename, rm} from 'node:fs/promises';
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import {UserError} from '../errors.js';
 import {checkOutputFolder} from '../fs/output-folder.js';
 import {acquirePidLock} from '../fs/pid-lock.js';
-import {createHttpClient, type HttpClient} from '../net/http.js';
+import {createHttpClient} from '../net/http.js';
 import {hubEndpoint} from './hub.js';
-import type {FileProgress, PullRetryPolicy} from './hub-download.js';
-import {intactFiles, pathExists, removeIfEmpty, swapInto} from './install-folder.js';
-import {type ManifestFile, type ModelManifest, newManifest, readManifest, writeManifest} from './manifest.js';
+import {intactFiles, pathExists, removeIfEmpty} from './install-folder.js';
+import {type ManifestFile, readManifest} from './manifest.js';
 import type {Dtype} from './model-folder.js';
 import {fetchModelFile} from './pull-file.js';
-import {
-  approxDownloadBytes,
-  filesForDtypes,
-  type ModelFileSpec,
-  type ModelRef,
-  resolveModelRef,
-} from './registry.js';
-
-export type PullEvent =
-  | {
-      type: 'pull-start';
-      name: string;
-      repo: string;
-      revision: string;
-      dtypes: Dtype[];
-      dir: string;
-      files: ModelFileSpec[];
-      /** From the registry, for models it knows; approximate. */
-      approxBytes: number | null;
-    }
-  | {type: 'file-start'; path: string; url: string; resumeFrom: number; totalBytes: number | null}
-  | ({type: 'file-progress'; path: string} & FileProgress)
-  | {type: 'file-retry'; path: string; attempt: number; delayMs: number; reason: string}
-  | {type: 'file-done'; path: string; file: ManifestFile; reused: boolean}
-  | {type: 'file-absent'; path: string}
-  | {type: 'installed'; name: string; dir: string; manifest: ModelManifest};
-
-export interface PullOptions {
-  modelsDir: string;
-  /** Registry name (ViT-B-32…) or Hub repo id (owner/name). */
-  model: string;
-  dtypes?: readonly Dtype[];
-  revision?: string;
-  /** Download everything again, even files already installed. */
-  force?: boolean;
-  env?: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  onEvent?: (event: PullEvent) => void;
-  /** Injected for tests; otherwise one is created and closed here. */
-  client?: HttpClient;
-  retry?: Partial<PullRetryPolicy>;
-  now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-export interface PullResult {
-  name: string;
-  repo: string;
-  dir: string;
-  manifest: ModelManifest;
-  downloaded: string[];
-  reused: string[];
-  alreadyInstalled: boolean;
-}
+import {installStaged, type PullTarget, prepareStaging} from './pull-staging.js';
+import type {PullOptions, PullResult} from './pull-types.js';
+import {approxDownloadBytes, filesForDtypes, type ModelRef, resolveModelRef} from './registry.js';
 
 export async function pullModel(options: PullOptions): Promise<PullResult> {
   const ref = resolveModelRef(options.model);
@@ -145,26 +93,16 @@ async function pullUnlocked(options: PullOptions, ref: ModelRef): Promise<PullRe
     };
   }
 
-  let staged = await readManifest(stagingDir);
-  const otherCommit = extending && staged !== null && staged.commit !== existing.commit;
-  if (staged && (staged.repo !== ref.repo || staged.revision !== revision || options.force || otherCommit)) {
-    await rm(stagingDir, {recursive: true, force: true});
-    staged = null;
-  }
-  const state = newManifest({
-    name: ref.name,
-    repo: ref.repo,
+  const target: PullTarget = {
+    ref,
     revision,
-    // Every file comes from one commit: the one already installed, or the one the first answer names.
-    commit: staged?.commit ?? (extending ? existing.commit : null),
-    endpoint,
     dtypes,
-    files: [],
-    absentOptional: staged?.absentOptional ?? [],
-    installedAt: new Date().toISOString(),
-  });
-  const stagedIntact = staged ? await intactFiles(stagingDir, staged.files) : new Map<string, ManifestFile>();
-  await mkdir(stagingDir, {recursive: true});
+    modelsDir: options.modelsDir,
+    dir,
+    stagingDir,
+    extending: extending ? existing : null,
+  };
+  const {state, intact: stagedIntact} = await prepareStaging(target, endpoint, options.force);
   const client = options.client ?? createHttpClient({connections: 2, bodyIdleTimeoutMs: 60_000});
   const downloaded: string[] = [];
   try {
@@ -197,25 +135,7 @@ async function pullUnlocked(options: PullOptions, ref: ModelRef): Promise<PullRe
     if (!options.client) await client.close();
   }
 
-  const manifest: ModelManifest = {
-    ...state,
-    dtypes: extending ? [...new Set([...existing.dtypes, ...dtypes])] : dtypes,
-    files: [...keep.values(), ...state.files].sort((a, b) => (a.path < b.path ? -1 : 1)),
-    absentOptional: [...new Set([...(extending ? existing.absentOptional : []), ...state.absentOptional])],
-  };
-  if (extending) {
-    for (const file of state.files) {
-      await mkdir(dirname(join(dir, file.path)), {recursive: true});
-      await rename(join(stagingDir, file.path), join(dir, file.path));
-      // A copy `models verify` found damaged is no longer needed once a good one is in place.
-      await rm(join(dir, `${file.path}.corrupt`), {force: true});
-    }
-    await writeManifest(dir, manifest);
-    await rm(stagingDir, {recursive: true, force: true});
-  } else {
-    await writeManifest(stagingDir, manifest);
-    await swapInto(stagingDir, dir, options.modelsDir);
-  }
+  const manifest = await installStaged(target, state, keep);
   emit({type: 'installed', name: ref.name, dir, manifest});
   return {
     name: ref.name,
