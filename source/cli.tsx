@@ -10,6 +10,7 @@ import meow from 'meow';
 import {type Command, globalFlags, type Io} from './commands/command.js';
 import {reportError} from './commands/output.js';
 import {commandLoaders} from './commands/registry.js';
+import {removeTrackedTempFiles} from './core/fs/temp-files.js';
 
 const overview = `
   Usage
@@ -85,6 +86,9 @@ async function main(): Promise<number> {
       process.exit(130);
     }
   };
+  // A forced quit (the second Ctrl+C, here or in the dashboard) leaves through process.exit: take the temp files
+  // being written with us, as an orderly stop would.
+  process.once('exit', removeTrackedTempFiles);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {

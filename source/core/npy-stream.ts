@@ -10,6 +10,7 @@ import {type FileHandle, mkdir, open, readdir, rename, rm} from 'node:fs/promise
 import {basename, dirname, join} from 'node:path';
 import {syncDirectory} from './fs/atomic-write.js';
 import {isProcessAlive} from './fs/pid-lock.js';
+import {trackTempFile, untrackTempFile} from './fs/temp-files.js';
 import {float32MatrixHeader} from './npy.js';
 
 export interface FileFingerprint {
@@ -41,6 +42,7 @@ export class Float32NpyStream {
       `${tempPrefix(basename(path))}${process.pid}-${Date.now().toString(36)}`,
     );
     const handle = await open(tempPath, 'wx');
+    trackTempFile(tempPath);
     const headerBytes = float32MatrixHeader(maxRows, columns).byteLength;
     return new Float32NpyStream(handle, tempPath, headerBytes, columns, maxRows);
   }
@@ -85,6 +87,7 @@ export class Float32NpyStream {
     }
     const fingerprint = await fingerprintFile(this.tempPath);
     await rename(this.tempPath, path);
+    untrackTempFile(this.tempPath);
     await syncDirectory(dirname(path));
     return fingerprint;
   }
@@ -93,6 +96,7 @@ export class Float32NpyStream {
   async discard(): Promise<void> {
     await this.handle.close().catch(() => undefined);
     await rm(this.tempPath, {force: true});
+    untrackTempFile(this.tempPath);
   }
 }
 

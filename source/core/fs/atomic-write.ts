@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {mkdir, open, rename, rm} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
+import {trackTempFile, untrackTempFile} from './temp-files.js';
 
 /**
  * Writes a file so that readers (and crashes) only ever see the old complete file or the new complete one:
@@ -25,6 +26,7 @@ export async function writeFileAtomic(
   const directory = dirname(path);
   if (options.createDirectory !== false) await mkdir(directory, {recursive: true});
   const temp = join(directory, `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  trackTempFile(temp);
   try {
     const handle = await open(temp, 'w');
     try {
@@ -37,6 +39,8 @@ export async function writeFileAtomic(
   } catch (error) {
     await rm(temp, {force: true});
     throw error;
+  } finally {
+    untrackTempFile(temp);
   }
   if (options.syncDirectory !== false) await syncDirectory(directory);
 }

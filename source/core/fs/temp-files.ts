@@ -1,0 +1,28 @@
+/**
+ * The temp files this process is writing (atomic writes, streamed .npy rows), so that a forced exit (a second
+ * Ctrl+C) can remove them on its way out. An orderly stop renames or removes its own; only SIGKILL or a crash
+ * leaves one behind, and the next run into that folder removes it.
+ */
+import {unlinkSync} from 'node:fs';
+
+const inProgress = new Set<string>();
+
+export function trackTempFile(path: string): void {
+  inProgress.add(path);
+}
+
+export function untrackTempFile(path: string): void {
+  inProgress.delete(path);
+}
+
+/** Synchronous, because it runs on the way out of `process.exit` (its 'exit' event). */
+export function removeTrackedTempFiles(): void {
+  for (const path of inProgress) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone, or the platform refuses to unlink an open file: the next run cleans it up.
+    }
+  }
+  inProgress.clear();
+}
