@@ -6,6 +6,7 @@ import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {chmod, mkdir, readFile, rm, symlink} from 'node:fs/promises';
 import {basename, delimiter, dirname, join, resolve} from 'node:path';
+import {batchLengths} from '../source/core/embed/batch-schedule.js';
 import type {EmbedChildResult} from './child/embed-child.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -124,7 +125,7 @@ export async function runEmbedCli(input: {
       preprocessSeconds: timings.preprocess,
       modelIdleSeconds: modelIdleSeconds(seconds, timings.inference, metadata.inference_sessions),
       writeSeconds: timings.write,
-      batches: Math.ceil(metadata.counts.ok / input.batchSize),
+      batches: batchLengths(metadata.counts.ok, input.batchSize, metadata.inference_sessions).length,
     },
     wallSeconds,
   };

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {encodeRawImage} from '../../source/core/image/sharp-image.js';
 import {readFloat32Matrix, readUnicodeArray} from '../../source/core/npy.js';
 import {type ImageServer, startImageServer} from '../helpers/image-server.js';
 
@@ -146,11 +147,25 @@ describe('dashboard in a real terminal (tmux)', {skip}, () => {
   });
 
   test('a second Ctrl+C quits at once (exit 130), leaving no partial file and a usable terminal', async () => {
-    // The images of the previous test are all there (nothing to download); one big batch makes the graceful
-    // stop take long enough to press Ctrl+C again while it finishes.
+    // Big noisy photos, all there already (nothing to download), make a batch's preparation slow (~50 ms an
+    // image) so that the graceful stop waits long enough to press Ctrl+C again. Batches ramp up (1, 2, 4, 8, 16,
+    // 1): when 15 images are done, the batch of 16 has just begun its preparation (~0.8 s here).
     const out = join(dir, 'twice');
-    await runInPane(join(dir, 'embed', 'images'), join(out, 'emb'), '--count 100 --batch-size 100');
-    await waitFor(/Embed tiny-clip/, 60_000);
+    const images = join(out, 'images');
+    await mkdir(images, {recursive: true});
+    const size = {width: 2000, height: 1500, channels: 3} as const;
+    const pixels = new Uint8Array(size.width * size.height * 3);
+    for (let index = 0, state = 1; index < pixels.length; index++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      pixels[index] = state >>> 24;
+    }
+    for (let index = 0; index < 32; index++) {
+      pixels[0] = index; // 32 distinct images
+      const name = `photo_${String(index).padStart(2, '0')}.jpg`;
+      await writeFile(join(images, name), await encodeRawImage(pixels, size, 'jpeg'));
+    }
+    await runInPane(images, join(out, 'emb'), '--count 32 --batch-size 16');
+    await waitFor(/ok 15 failed/, 60_000);
     tmux('send-keys', '-t', 'e2e', 'C-c');
     await waitFor(/stopping/);
     tmux('send-keys', '-t', 'e2e', 'C-c');

@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {setTimeout as delay} from 'node:timers/promises';
+import {batchLengths} from '../../source/core/embed/batch-schedule.js';
 import {type EmbedOptions, embedImages} from '../../source/core/embed/embed-images.js';
 import {createEmbedder, type Embedder} from '../../source/core/embed/embedder.js';
 import {createSessionPool, defaultSessions, threadsPerSession} from '../../source/core/embed/session-pool.js';
@@ -158,14 +159,36 @@ test('an abort with two sessions lets the batches in the model finish and writes
     ...options({outputDir, sessions: 2}),
     signal: controller.signal,
     onEvent: (event) => {
-      if (event.type === 'batch' && event.done === 4) controller.abort();
+      if (event.type === 'batch' && event.done === 3) controller.abort();
     },
   });
   assert.equal(report.metadata.interrupted, true);
   const outputs = await readOutputs(outputDir);
-  // Batches 1 and 2 ran together, then 3 with 2; at the abort (after 2) batch 3 was in the model: 6 rows.
-  assert.equal(outputs.rows.length, 6);
+  // Batches of 1, 2, 2, 2, 1 (nextBatchLength): 1 and 2 ran together, then 3 with 2; at the abort (after 2)
+  // batch 3 was in the model: 5 rows.
+  assert.equal(outputs.rows.length, 5);
   assert.deepEqual(outputs.filenames, [...outputs.filenames].sort());
-  assert.equal(outputs.metadata.counts.ok, 6);
+  assert.equal(outputs.metadata.counts.ok, 5);
   for (const result of await compareWithGolden(outputs)) assert.ok(result.cosine >= 0.9999, result.name);
+});
+
+test('batches ramp up from one image, and with several sessions the last files go out in shrinking batches', () => {
+  // One session: the ramp, then full batches; the last batch takes what is left, as before.
+  assert.deepEqual(batchLengths(40, 8, 1), [1, 2, 4, 8, 8, 8, 8, 1]);
+  // Two sessions: the same ramp, then half of what is left per session once that is under a batch each.
+  assert.deepEqual(batchLengths(40, 8, 2), [1, 2, 4, 8, 8, 8, 5, 2, 1, 1]);
+  assert.deepEqual(batchLengths(3, 8, 2), [1, 1, 1]);
+  assert.deepEqual(batchLengths(100, 32, 1), [1, 2, 4, 8, 16, 32, 32, 5]);
+  for (const [files, batchSize, sessions] of [
+    [1, 8, 1],
+    [7, 8, 2],
+    [321, 16, 3],
+  ] as const) {
+    const lengths = batchLengths(files, batchSize, sessions);
+    assert.equal(
+      lengths.reduce((sum, length) => sum + length, 0),
+      files,
+    );
+    assert.ok(lengths.every((length) => length >= 1 && length <= batchSize));
+  }
 });

@@ -28,10 +28,12 @@ export async function* inferBatchesInOrder(
   const {files, batchSize} = options;
   const running: {ready: ReadyBatch; inference: Promise<Inferred>}[] = [];
   let following = 0;
+  let started = 0;
   const prepareFollowing = (): Promise<ReadyBatch> | undefined => {
     if (following >= files.length) return undefined;
-    const batch = options.prepare(files.slice(following, following + batchSize));
-    following += batchSize;
+    const length = nextBatchLength(started++, files.length - following, batchSize, options.sessions);
+    const batch = options.prepare(files.slice(following, following + length));
+    following += length;
     batch.catch(() => {}); // awaited later; this only prevents an unhandled-rejection report
     return batch;
   };
@@ -54,4 +56,33 @@ export async function* inferBatchesInOrder(
     const {ready, inference} = running.shift() as (typeof running)[number];
     yield {ready, inferred: await inference};
   }
+}
+
+/**
+ * How many files the next batch takes, so that no core waits at the start or the end. The first batches ramp up
+ * (1, 2, 4, ... batchSize): the model starts once one image is ready instead of a whole batch, while the
+ * preprocessing worker warms up. With several sessions, the last files are handed out in shrinking batches (half
+ * of what is left per session, as in guided self-scheduling), so the sessions finish within about one image of
+ * each other instead of one running a whole last batch alone. Rows still come out in file order.
+ */
+export function nextBatchLength(
+  index: number,
+  remaining: number,
+  batchSize: number,
+  sessions: number,
+): number {
+  const ramped = index < 30 ? Math.min(batchSize, 2 ** index) : batchSize;
+  const shared = sessions > 1 ? Math.ceil(remaining / sessions) : remaining;
+  return Math.max(1, Math.min(ramped, shared, remaining));
+}
+
+/** The lengths of every batch a run of `files` files gets (nextBatchLength applied from the first file on). */
+export function batchLengths(files: number, batchSize: number, sessions: number): number[] {
+  const lengths: number[] = [];
+  for (let left = files; left > 0; ) {
+    const length = nextBatchLength(lengths.length, left, batchSize, sessions);
+    lengths.push(length);
+    left -= length;
+  }
+  return lengths;
 }
