@@ -5,6 +5,7 @@ import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
+import {removeTrackedTempFiles} from '../../source/core/fs/temp-files.js';
 import {encodeFloat32Matrix, readFloat32Matrix} from '../../source/core/npy.js';
 import {Float32NpyStream} from '../../source/core/npy-stream.js';
 
@@ -90,4 +91,22 @@ test("a killed run's temp file is removed by the next run into the folder; a liv
   assert.ok(!names.includes(stale), 'stale temp file removed');
   assert.ok(names.includes(live), "a running process's temp file kept");
   await stream.discard();
+});
+
+test('a forced exit removes the rows being streamed, not what was committed', async () => {
+  const dir = await tempDir();
+  const committed = await Float32NpyStream.create(join(dir, 'done.npy'), 2, 10);
+  await committed.append([Float32Array.from([1, 2])]);
+  await committed.commit(join(dir, 'done.npy'));
+  const open = await Float32NpyStream.create(join(dir, 'image_embeddings.npy'), 2, 10);
+  await open.append([Float32Array.from([3, 4])]);
+  assert.equal((await readdir(dir)).filter((name) => name.startsWith('.tmp-image_embeddings')).length, 1);
+  removeTrackedTempFiles();
+  assert.deepEqual(
+    (await readdir(dir)).filter((name) => name.startsWith('.tmp-image_embeddings')),
+    [],
+    'the streamed rows are gone',
+  );
+  assert.ok((await readdir(dir)).includes('done.npy'), 'a committed file stays');
+  await open.discard();
 });
