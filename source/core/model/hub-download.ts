@@ -4,12 +4,12 @@
  * checksum before anyone may rename it into place. A sidecar `<part>.json` ties the part to its URL and
  * checksum, so bytes of another file version are never glued together.
  */
-import {open, readFile, rm, stat} from 'node:fs/promises';
+import {rm} from 'node:fs/promises';
 import {setTimeout as sleepFor} from 'node:timers/promises';
-import {writeFileAtomic} from '../fs/atomic-write.js';
 import {type HttpClient, HttpError, type HttpRedirect, type HttpResponse} from '../net/http.js';
 import {type HubChecksum, type HubFileInfo, hubFileInfo} from './hub.js';
 import {digestFile, type FileDigest, matchesChecksum} from './manifest.js';
+import {appendBody, type FileProgress, readTag, removePart, resumableOffset, writeTag} from './part-file.js';
 
 export interface PullRetryPolicy {
   /** Requests per file, the first included. */
@@ -19,14 +19,6 @@ export interface PullRetryPolicy {
 }
 
 export const DEFAULT_PULL_RETRY: PullRetryPolicy = {attempts: 6, baseDelayMs: 500, maxDelayMs: 8000};
-
-export interface FileProgress {
-  bytes: number;
-  totalBytes: number | null;
-  /** Bytes per second over this run's transfer of the file (bytes resumed from disk do not count). */
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-}
 
 export interface HubDownloadOptions {
   client: HttpClient;
@@ -47,13 +39,6 @@ export type HubDownloadResult =
   | {status: 'complete'; info: HubFileInfo; digest: FileDigest; resumed: boolean}
   | {status: 'refused'; httpStatus: number; headers: Record<string, string>; url: string}
   | {status: 'checksum-mismatch'; expected: HubChecksum; digest: FileDigest};
-
-interface PartTag {
-  url: string;
-  checksum: string | null;
-}
-
-const PROGRESS_INTERVAL_MS = 100;
 
 export async function downloadHubFile(options: HubDownloadOptions): Promise<HubDownloadResult> {
   const {client, url, partPath, retry, signal} = options;
@@ -121,7 +106,7 @@ export async function downloadHubFile(options: HubDownloadOptions): Promise<HubD
     }
     const startAt = status === 206 ? offset : 0;
     const totalBytes = totalFromHeaders(response.headers, status) ?? info.size ?? null;
-    await writeFileAtomic(tagPath, JSON.stringify({url, checksum: info.checksum?.value ?? null}));
+    await writeTag(tagPath, {url, checksum: info.checksum?.value ?? null});
     options.onStart?.({resumeFrom: startAt, totalBytes});
     try {
       await appendBody(response, partPath, startAt, totalBytes, now, options.onProgress);
@@ -164,31 +149,6 @@ function isTransient(error: unknown): boolean {
 /** A host that refuses or does not resolve rarely recovers within seconds: give up sooner than on resets. */
 const MAX_CONNECT_FAILURES = 3;
 
-async function resumableOffset(partPath: string, tagPath: string, url: string): Promise<number> {
-  const size = await stat(partPath).then(
-    (stats) => stats.size,
-    () => 0,
-  );
-  if (size === 0) return 0;
-  const tag = await readTag(tagPath);
-  if (tag?.url === url) return size;
-  await removePart(partPath, tagPath);
-  return 0;
-}
-
-async function readTag(tagPath: string): Promise<PartTag | null> {
-  try {
-    return JSON.parse(await readFile(tagPath, 'utf8')) as PartTag;
-  } catch {
-    return null;
-  }
-}
-
-export async function removePart(partPath: string, tagPath = `${partPath}.json`): Promise<void> {
-  await rm(partPath, {force: true});
-  await rm(tagPath, {force: true});
-}
-
 function contentRangeStart(value: string | undefined): number {
   const match = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(value?.trim() ?? '');
   return match ? Number(match[1]) : -1;
@@ -201,39 +161,4 @@ function totalFromHeaders(headers: Record<string, string>, status: number): numb
   }
   const length = Number(headers['content-length']);
   return headers['content-length'] !== undefined && Number.isSafeInteger(length) ? length : null;
-}
-
-async function appendBody(
-  response: HttpResponse,
-  partPath: string,
-  startAt: number,
-  totalBytes: number | null,
-  now: () => number,
-  onProgress: HubDownloadOptions['onProgress'],
-): Promise<void> {
-  const handle = await open(partPath, startAt > 0 ? 'a' : 'w');
-  const startedAt = now();
-  let bytes = startAt;
-  let lastReport = Number.NEGATIVE_INFINITY;
-  const report = () => {
-    const seconds = Math.max((now() - startedAt) / 1000, 1e-3);
-    const bytesPerSecond = (bytes - startAt) / seconds;
-    const etaSeconds =
-      totalBytes !== null && bytesPerSecond > 0 ? Math.max(0, totalBytes - bytes) / bytesPerSecond : null;
-    onProgress?.({bytes, totalBytes, bytesPerSecond, etaSeconds});
-  };
-  try {
-    for await (const chunk of response.body) {
-      await handle.write(chunk);
-      bytes += chunk.length;
-      if (now() - lastReport >= PROGRESS_INTERVAL_MS) {
-        lastReport = now();
-        report();
-      }
-    }
-    report();
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -3,9 +3,10 @@
  * commands, the progress UI and the per-file step (pull-file.ts) depend on them rather than on the pull itself.
  */
 import type {HttpClient} from '../net/http.js';
-import type {FileProgress, PullRetryPolicy} from './hub-download.js';
+import type {PullRetryPolicy} from './hub-download.js';
 import type {ManifestFile, ModelManifest} from './manifest.js';
 import type {Dtype} from './model-folder.js';
+import type {FileProgress} from './part-file.js';
 import type {ModelFileSpec} from './registry.js';
 
 export type PullEvent =
