@@ -3,32 +3,18 @@
  * Everything that does work arrives as a service from the command layer; this component only routes intent.
  */
 import {Text, useInput} from 'ink';
-import {type ReactNode, useEffect, useRef, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import type {Preset} from '../core/presets/preset-store.js';
-import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
+import type {RunReport} from '../core/run/run-pipeline.js';
 import type {RunSetup} from '../core/run/run-setup.js';
-import type {DeviceAvailability} from '../core/runtime/onnx.js';
-import {createEventStore, type EventStore, useThrottledState} from './event-store.js';
+import {type DashboardServices, describeError, readPresets} from './dashboard-services.js';
+import {createEventStore} from './event-store.js';
+import {type ActiveRun, LiveRun} from './live-run.js';
 import {Menu} from './menu.js';
-import {RunScreen} from './run-screen.js';
-import {initialRunViewState, type RunViewState, reduceRunView} from './run-view-state.js';
+import {initialRunViewState, reduceRunView} from './run-view-state.js';
 import type {ModelChoice} from './setup-form.js';
 import {type PullView, SetupScreen} from './setup-screen.js';
 import {type SummaryAction, SummaryScreen} from './summary-screen.js';
-
-export interface DashboardServices {
-  devices: readonly DeviceAvailability[];
-  listModels(): Promise<ModelChoice[]>;
-  pullModel(model: string, dtype: string, onProgress: (pull: PullView) => void): Promise<void>;
-  /** Throws a UserError when the presets file cannot be read. */
-  listPresets(): Preset[];
-  savePreset(name: string, setup: RunSetup): void;
-  deletePreset(name: string): void;
-  startRun(setup: RunSetup, signal: AbortSignal, onEvent: (event: RunEvent) => void): Promise<RunReport>;
-  /** Screens owned elsewhere; left out when not available. */
-  renderValidation?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
-  renderSearch?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
-}
 
 export type DashboardScreen = 'menu' | 'setup' | 'run' | 'summary' | 'validate' | 'search';
 
@@ -44,17 +30,6 @@ export interface DashboardAppProps {
   renderIntervalMs?: number;
 }
 
-interface ActiveRun {
-  store: EventStore<RunViewState, RunEvent>;
-  controller: AbortController;
-}
-
-function describe(error: unknown): string {
-  const hint = (error as {hint?: string}).hint;
-  const message = error instanceof Error ? error.message : String(error);
-  return hint ? `${message} (fix: ${hint})` : message;
-}
-
 export function DashboardApp(props: DashboardAppProps) {
   const {services} = props;
   const [screen, setScreen] = useState<DashboardScreen>(props.initialScreen);
@@ -68,7 +43,7 @@ export function DashboardApp(props: DashboardAppProps) {
   const interrupts = useRef(0);
 
   const refreshModels = () => {
-    services.listModels().then(setModels, (error: unknown) => setMessage(describe(error)));
+    services.listModels().then(setModels, (error: unknown) => setMessage(describeError(error)));
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once at mount
   useEffect(refreshModels, []);
@@ -89,7 +64,7 @@ export function DashboardApp(props: DashboardAppProps) {
         setScreen('summary');
       },
       (error: unknown) => {
-        setMessage(describe(error));
+        setMessage(describeError(error));
         setScreen('setup');
       },
     );
@@ -151,7 +126,7 @@ export function DashboardApp(props: DashboardAppProps) {
               refreshModels();
             },
             (error: unknown) =>
-              setPull({model, dtype, fraction: null, state: 'failed', message: describe(error)}),
+              setPull({model, dtype, fraction: null, state: 'failed', message: describeError(error)}),
           );
         }}
         onSavePreset={(name, values) => {
@@ -159,7 +134,7 @@ export function DashboardApp(props: DashboardAppProps) {
             services.savePreset(name, values);
             setMessage(`saved preset '${name}'`);
           } catch (error) {
-            setMessage(describe(error));
+            setMessage(describeError(error));
           }
           setPresets(readPresets(services));
         }}
@@ -168,7 +143,7 @@ export function DashboardApp(props: DashboardAppProps) {
             services.deletePreset(name);
             setMessage(`deleted preset '${name}'`);
           } catch (error) {
-            setMessage(describe(error));
+            setMessage(describeError(error));
           }
           setPresets(readPresets(services));
         }}
@@ -195,21 +170,4 @@ export function DashboardApp(props: DashboardAppProps) {
   if (screen === 'search' && services.renderSearch)
     return <>{services.renderSearch({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
   return <Text>…</Text>;
-}
-
-function readPresets(services: DashboardServices): Preset[] | {error: string} {
-  try {
-    return services.listPresets();
-  } catch (error) {
-    return {error: `presets unavailable: ${describe(error)}`};
-  }
-}
-
-function LiveRun(props: {
-  store: EventStore<RunViewState, RunEvent>;
-  onInterrupt: () => void;
-  intervalMs: number | undefined;
-}) {
-  const state = useThrottledState(props.store, props.intervalMs);
-  return <RunScreen state={state} onInterrupt={props.onInterrupt} />;
 }

@@ -5,7 +5,8 @@ import {render} from 'ink-testing-library';
 import type {DownloadReport} from '../../source/core/download/types.js';
 import type {RunEvent, RunReport} from '../../source/core/run/run-pipeline.js';
 import {RUN_DEFAULTS, type RunSetup} from '../../source/core/run/run-setup.js';
-import {DashboardApp, type DashboardServices} from '../../source/ui/dashboard-app.js';
+import {DashboardApp} from '../../source/ui/dashboard-app.js';
+import type {DashboardServices} from '../../source/ui/dashboard-services.js';
 import {type SummaryAction, SummaryScreen} from '../../source/ui/summary-screen.js';
 import {eventually, frameMatches, KEYS, press, settle} from './keys.js';
 

@@ -1,0 +1,40 @@
+/**
+ * What the dashboard is handed by the command layer, and how a failed service call becomes a line on screen.
+ * The contract lives apart from the app so that the app reads as routing only, and so that a test's fake
+ * services depend on the contract rather than on the component.
+ */
+import type {ReactNode} from 'react';
+import type {Preset} from '../core/presets/preset-store.js';
+import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
+import type {RunSetup} from '../core/run/run-setup.js';
+import type {DeviceAvailability} from '../core/runtime/onnx.js';
+import type {ModelChoice} from './setup-form.js';
+import type {PullView} from './setup-screen.js';
+
+export interface DashboardServices {
+  devices: readonly DeviceAvailability[];
+  listModels(): Promise<ModelChoice[]>;
+  pullModel(model: string, dtype: string, onProgress: (pull: PullView) => void): Promise<void>;
+  /** Throws a UserError when the presets file cannot be read. */
+  listPresets(): Preset[];
+  savePreset(name: string, setup: RunSetup): void;
+  deletePreset(name: string): void;
+  startRun(setup: RunSetup, signal: AbortSignal, onEvent: (event: RunEvent) => void): Promise<RunReport>;
+  /** Screens owned elsewhere; left out when not available. */
+  renderValidation?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
+  renderSearch?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
+}
+
+export function describeError(error: unknown): string {
+  const hint = (error as {hint?: string}).hint;
+  const message = error instanceof Error ? error.message : String(error);
+  return hint ? `${message} (fix: ${hint})` : message;
+}
+
+export function readPresets(services: DashboardServices): Preset[] | {error: string} {
+  try {
+    return services.listPresets();
+  } catch (error) {
+    return {error: `presets unavailable: ${describeError(error)}`};
+  }
+}
