@@ -52,12 +52,16 @@ async function focusRow(
     if (from === -1 || to === -1) throw new Error(`row ${label} not found in:\n${lastFrame()}`);
     if (from === to) return;
     stdin.write(to > from ? KEYS.down : KEYS.up);
-    await eventually(() =>
-      assert.notEqual(
-        rows().findIndex((line) => line.startsWith('›')),
-        from,
-      ),
-    );
+    // On a loaded machine a key can land while the screen re-attaches its input handler: when the focus has not
+    // moved within a second, the next step sends it again (a late move is corrected by the step after).
+    await eventually(
+      () =>
+        assert.notEqual(
+          rows().findIndex((line) => line.startsWith('›')),
+          from,
+        ),
+      1000,
+    ).catch(() => undefined);
   }
   throw new Error(`could not focus ${label}`);
 }
@@ -81,8 +85,17 @@ describe('set-up screen', () => {
     await press(stdin, KEYS.right, KEYS.right); // picsum → unsplash → custom
     await frameMatches(lastFrame, /URL template/);
     await focusRow(stdin, lastFrame, 'Images');
-    await press(stdin, KEYS.backspace, KEYS.backspace, KEYS.backspace, 'x');
-    await frameMatches(lastFrame, /Images\s+x\s+✗ enter a whole number/);
+    // One key per frame: ink-text-input edits the value it was last rendered with, so keys that arrive before
+    // the next render (on a loaded machine) would edit the same old value.
+    for (const [key, shown] of [
+      [KEYS.backspace, /› Images\s+10\n/],
+      [KEYS.backspace, /› Images\s+1\s/],
+      [KEYS.backspace, /› Images\s+✗/],
+      ['x', /Images\s+x\s+✗ enter a whole number/],
+    ] as const) {
+      await press(stdin, key);
+      await frameMatches(lastFrame, shown);
+    }
     await focusRow(stdin, lastFrame, 'Start run');
     await press(stdin, KEYS.enter);
     await frameMatches(lastFrame, /fix the fields marked in red/);
@@ -128,9 +141,21 @@ describe('set-up screen', () => {
     await frameMatches(lastFrame, /loaded preset 'tiny'/);
     await frameMatches(lastFrame, /Images\s+5/);
     await focusRow(stdin, lastFrame, 'Save as preset');
-    await press(stdin, KEYS.enter, 'b', 'a', 'd', '/', KEYS.enter);
-    await frameMatches(lastFrame, /invalid name/);
-    await press(stdin, KEYS.backspace, KEYS.enter);
+    await press(stdin, KEYS.enter);
+    await frameMatches(lastFrame, /Preset name:/);
+    // One key per frame (see the Images edit above).
+    for (const [key, shown] of [
+      ['b', /Preset name: b/],
+      ['a', /Preset name: ba/],
+      ['d', /Preset name: bad/],
+      ['/', /Preset name: bad\//],
+      [KEYS.enter, /invalid name/],
+      [KEYS.backspace, /Preset name: bad(?!\/)/],
+    ] as const) {
+      await press(stdin, key);
+      await frameMatches(lastFrame, shown);
+    }
+    await press(stdin, KEYS.enter);
     await eventually(() => assert.equal(calls.save.length, 1));
     assert.equal(calls.save[0]?.[0], 'bad');
     assert.equal(calls.save[0]?.[1].count, 5);
