@@ -100,7 +100,7 @@ export const embedCommand = defineCommand({
     --model M           model name under the models directory, or a path to a model folder (default ${DEFAULT_MODEL})
     --dtype D           fp32 | q8 | fp16 (default fp32)
     --device D          cpu | cuda | coreml | dml | webgpu (default cpu)
-    --batch-size N      images per inference batch (default: 8, or 16 with 12+ threads)
+    --batch-size N      most images per inference batch (default: 8, or 16 with 12+ threads)
     --threads N         inference threads (default: every core)
     --sessions N        inference sessions sharing those threads (default: 2 for q8 on the CPU
                         with 2+ threads, else 1); each holds its own copy of the weights

@@ -40,7 +40,7 @@ export const runFlagsHelp = `
     --model NAME|PATH     CLIP model (default ${RUN_DEFAULTS.model})
     --dtype fp32|q8|fp16  model variant (default ${RUN_DEFAULTS.dtype})
     --device NAME         cpu (default), cuda, coreml, dml, webgpu
-    --batch-size N        images per inference batch (default ${RUN_DEFAULTS.batchSize})`;
+    --batch-size N        most images per inference batch (default ${RUN_DEFAULTS.batchSize})`;
 
 export function isInteractive(io: Io, json: boolean): boolean {
   return !json && Boolean(io.stdout.isTTY && io.stdin.isTTY);
