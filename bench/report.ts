@@ -36,6 +36,12 @@ export function formatTable(report: BenchReport): string {
           outcome.rounds_images_per_second.join(' '),
         ]),
       );
+      if (outcome.ratio_to_ceiling_by_round) {
+        lines.push(
+          `${' '.repeat(6)}vs bare round by round: ${outcome.ratio_to_ceiling_by_round.map((ratio) => ratio.toFixed(3)).join(' ')}` +
+            ` (median ${outcome.ratio_to_ceiling_median?.toFixed(3)})`,
+        );
+      }
       if (outcome.profile) {
         const profile = outcome.profile;
         lines.push(

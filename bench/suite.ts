@@ -40,6 +40,12 @@ export interface ContenderSummary {
   wall_seconds: number;
   peak_rss_mb: number;
   ratio_to_ceiling?: number;
+  /**
+   * embed / bare within each round, and their median: the two run minutes apart in one round, so background load
+   * hits them more alike than it hits their best rounds, which may come from different rounds.
+   */
+  ratio_to_ceiling_by_round?: number[];
+  ratio_to_ceiling_median?: number;
   ratio_to_transformers_js?: number;
   profile?: EmbedChildResult['profile'];
 }
@@ -255,8 +261,14 @@ function summarise(
     const bare = byContender.bare;
     const transformers = byContender['transformers-js'];
     if (embed && !('error' in embed)) {
-      if (bare && !('error' in bare))
+      if (bare && !('error' in bare)) {
         embed.ratio_to_ceiling = round3(embed.images_per_second / bare.images_per_second);
+        const byRound = ratiosByRound(embed.rounds_images_per_second, bare.rounds_images_per_second);
+        if (byRound) {
+          embed.ratio_to_ceiling_by_round = byRound;
+          embed.ratio_to_ceiling_median = round3(median(byRound));
+        }
+      }
       if (transformers && !('error' in transformers)) {
         embed.ratio_to_transformers_js = round3(embed.images_per_second / transformers.images_per_second);
       }
@@ -264,6 +276,20 @@ function summarise(
     results[dtype] = byContender;
   }
   return results;
+}
+
+/** Round by round, when both ran in every round (a failed round would pair the wrong runs). */
+function ratiosByRound(mine: readonly number[], theirs: readonly number[]): number[] | undefined {
+  if (mine.length === 0 || mine.length !== theirs.length) return undefined;
+  return mine.map((value, round) => round3(value / (theirs[round] ?? Number.NaN)));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
 }
 
 async function runRss10k(

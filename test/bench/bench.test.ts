@@ -60,6 +60,9 @@ test('the bench runs every contender, the memory run and the downloader on tiny 
         Math.round((embed.images_per_second / bare.images_per_second) * 1000) / 1000,
       );
       assert.ok(embed.ratio_to_transformers_js !== undefined && embed.ratio_to_transformers_js > 0);
+      // One round (--quick): the round-by-round ratio is that round's, which is also the best rounds' ratio.
+      assert.deepEqual(embed.ratio_to_ceiling_by_round, [embed.ratio_to_ceiling]);
+      assert.equal(embed.ratio_to_ceiling_median, embed.ratio_to_ceiling);
       // 8 images at batch size 4: 1, 2, 4, 1 with one session (fp32); 1, 2, 3, 1, 1 with two (q8).
       assert.equal(embed.profile?.batches, dtype === 'fp32' ? 4 : 5, 'embed ran 8 images in ramped batches');
     }
