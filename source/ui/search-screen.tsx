@@ -5,10 +5,10 @@
  */
 import {Box, Text, useInput} from 'ink';
 import Spinner from 'ink-spinner';
-import TextInput from 'ink-text-input';
 import {useEffect, useRef, useState} from 'react';
 import type {SearchResult} from '../core/search/searcher.js';
 import {shorten} from './format.js';
+import {TextField} from './text-field.js';
 
 export interface SearchScreenProps {
   search: (query: string) => Promise<SearchResult[]>;
@@ -95,7 +95,7 @@ export function SearchScreen(props: SearchScreenProps) {
       {props.subtitle ? <Text dimColor>{props.subtitle}</Text> : null}
       <Box marginTop={1}>
         <Text color="cyan">{'› '}</Text>
-        <TextInput
+        <TextField
           value={query}
           onChange={onChange}
           onSubmit={run}

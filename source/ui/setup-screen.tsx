@@ -1,5 +1,4 @@
 import {Box, Text, useInput} from 'ink';
-import TextInput from 'ink-text-input';
 import {useRef, useState} from 'react';
 import type {Preset} from '../core/presets/preset-store.js';
 import {presetNameProblem} from '../core/presets/preset-store.js';
@@ -18,6 +17,7 @@ import {
   setupRows,
   setupToForm,
 } from './setup-form.js';
+import {TextField} from './text-field.js';
 
 export type {PullView} from './setup-badges.js';
 
@@ -148,7 +148,7 @@ export function SetupScreen(props: SetupScreenProps) {
             {SELECT_FIELDS.has(field) ? (
               <Text>{focused ? `‹ ${values[field]} ›` : values[field]}</Text>
             ) : (
-              <TextInput
+              <TextField
                 value={values[field]}
                 focus={focused}
                 showCursor={focused}
@@ -169,7 +169,7 @@ export function SetupScreen(props: SetupScreenProps) {
       {mode.kind === 'save' && (
         <Box>
           <Text>Preset name: </Text>
-          <TextInput
+          <TextField
             value={mode.name}
             onChange={(name) => setMode({kind: 'save', name})}
             onSubmit={(name) => {

@@ -85,8 +85,8 @@ describe('set-up screen', () => {
     await press(stdin, KEYS.right, KEYS.right); // picsum → unsplash → custom
     await frameMatches(lastFrame, /URL template/);
     await focusRow(stdin, lastFrame, 'Images');
-    // One key per frame: ink-text-input edits the value it was last rendered with, so keys that arrive before
-    // the next render (on a loaded machine) would edit the same old value.
+    // One key per frame, each checked, so that a failure names the edit that went wrong (fast keys are the
+    // test below).
     for (const [key, shown] of [
       [KEYS.backspace, /› Images\s+10\n/],
       [KEYS.backspace, /› Images\s+1\s/],
@@ -178,6 +178,23 @@ describe('set-up screen', () => {
     stdin.write(KEYS.down);
     stdin.write(KEYS.enter);
     await frameMatches(lastFrame, /Load which preset/);
+    unmount();
+  });
+
+  test('text typed faster than the screen renders keeps every key, and the cursor edits in place', async () => {
+    const {lastFrame, stdin, unmount, calls} = renderSetup();
+    await settle();
+    await focusRow(stdin, lastFrame, 'Images');
+    for (const key of [KEYS.backspace, KEYS.backspace, KEYS.backspace, '4', '2']) stdin.write(key);
+    await frameMatches(lastFrame, /› Images\s+42\s/);
+    // Keys that reach Ink in one chunk come as one string, backspaces (DEL) included.
+    stdin.write(`${KEYS.backspace}${KEYS.backspace}\u0007x${KEYS.backspace}42`);
+    await frameMatches(lastFrame, /› Images\s+42\s/);
+    for (const key of [KEYS.left, KEYS.left, '1', KEYS.right, KEYS.backspace]) stdin.write(key);
+    await frameMatches(lastFrame, /› Images\s+12\s/);
+    await focusRow(stdin, lastFrame, 'Start run');
+    await press(stdin, KEYS.enter);
+    await eventually(() => assert.equal(calls.start[0]?.count, 12));
     unmount();
   });
 
