@@ -49,12 +49,8 @@ export function TextField({
       else if (key.rightArrow) cursor = Math.min(next.length, cursor + 1);
       else if (key.home) cursor = 0;
       else if (key.end) cursor = next.length;
-      else if (key.backspace || key.delete) {
-        if (cursor > 0) {
-          next = next.slice(0, cursor - 1) + next.slice(cursor);
-          cursor--;
-        }
-      } else if (input.length > 0 && !key.ctrl && !key.meta) {
+      else if (key.backspace || key.delete) ({value: next, cursor} = typeRun(next, cursor, '\u007F'));
+      else if (input.length > 0 && !key.ctrl && !key.meta) {
         ({value: next, cursor} = typeRun(next, cursor, input));
       }
       const changed = next !== current.value;

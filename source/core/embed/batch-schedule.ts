@@ -71,7 +71,7 @@ export function nextBatchLength(
   batchSize: number,
   sessions: number,
 ): number {
-  const ramped = index < 30 ? Math.min(batchSize, 2 ** index) : batchSize;
+  const ramped = Math.min(batchSize, 2 ** index);
   const shared = sessions > 1 ? Math.ceil(remaining / sessions) : remaining;
   return Math.max(1, Math.min(ramped, shared, remaining));
 }
