@@ -51,7 +51,26 @@ export function resampleSimdAvailable(): boolean {
   return simd() !== null;
 }
 
-const weights16 = new WeakMap<Coefficients, Int16Array>();
+/** Per coefficients and stride: the weights as int16, each position's row padded with zeros to the stride. */
+const weights16 = new WeakMap<Coefficients, Map<number, Int16Array>>();
+
+function paddedWeights(k: Coefficients, stride: number): Int16Array {
+  let byStride = weights16.get(k);
+  if (!byStride) {
+    byStride = new Map();
+    weights16.set(k, byStride);
+  }
+  let padded = byStride.get(stride);
+  if (!padded) {
+    padded = new Int16Array(k.start.length * stride);
+    for (let position = 0; position < k.start.length; position++) {
+      const from = position * k.kernelSize;
+      padded.set(k.weights.subarray(from, from + (k.taps[position] ?? 0)), position * stride);
+    }
+    byStride.set(stride, padded);
+  }
+  return padded;
+}
 
 /** Bump allocator over the module's memory, 16-byte aligned; every region gets 16 bytes of padding. */
 class Arena {
@@ -77,18 +96,18 @@ interface Tables {
   precision: number;
 }
 
-function reserveTables(arena: Arena, k: Coefficients): {place: (heap: Uint8Array) => void; tables: Tables} {
-  let weights = weights16.get(k);
-  if (!weights) {
-    weights = Int16Array.from(k.weights);
-    weights16.set(k, weights);
-  }
-  const w = weights;
+/** `stride`: weights per position in the module's table (the horizontal kernel takes taps four at a time). */
+function reserveTables(
+  arena: Arena,
+  k: Coefficients,
+  stride: number,
+): {place: (heap: Uint8Array) => void; tables: Tables} {
+  const w = paddedWeights(k, stride);
   const tables = {
     start: arena.reserve(k.start.byteLength),
     taps: arena.reserve(k.taps.byteLength),
     weights: arena.reserve(w.byteLength),
-    kernelSize: k.kernelSize,
+    kernelSize: stride,
     precision: k.precision,
   };
   const place = (heap: Uint8Array) => {
@@ -130,8 +149,8 @@ export function resampleWindowSimd(
   const stripRows = Math.max(1, Math.floor(STRIP_BYTES / spanBytes));
 
   const arena = new Arena(module.memory);
-  const h = horizontal ? reserveTables(arena, horizontal) : null;
-  const v = vertical ? reserveTables(arena, vertical) : null;
+  const h = horizontal ? reserveTables(arena, horizontal, Math.ceil(horizontal.kernelSize / 4) * 4) : null;
+  const v = vertical ? reserveTables(arena, vertical, vertical.kernelSize) : null;
   const stripAt = h ? arena.reserve(Math.min(stripRows, lastRow - firstRow) * spanBytes) : 0;
   // The vertical pass's input: the horizontal pass's output, or (height only) the input columns copied in.
   const middleAt = v ? arena.reserve((lastRow - firstRow) * rowBytes) : 0;

@@ -1,17 +1,20 @@
 ;; The torchvision flavour of resample.ts (antialiased uint8 resize, int16 weights) with WebAssembly SIMD.
 ;; Same arithmetic as the JavaScript loops: int32 sums seeded with half, arithmetic shift, clamp to 0..255.
 ;; Build: node scripts/build-wasm.mjs (writes resample-simd-wasm.ts). Callers pad every buffer by 16 bytes:
-;; loads read up to one pixel past a row's last tap and stores write up to one byte past a row's end.
+;; loads read up to 12 bytes past a row's last tap (times zero weights) and stores up to one byte past a row's end.
 (module
   (memory (export "memory") 1)
 
   ;; One row of output per input row: out[y][xx] = clamp((half + sum_x src[y][start[xx] + x] * w[xx][x]) >> precision)
+  ;; Four taps per step: each pair of taps is one i32x4.dot_i16x8_s of [R0 R1 G0 G1 B0 B1 0 0] by [w0 w1] x 4,
+  ;; the same exact int32 sums as the JavaScript loop. `kernelSize` is the weight rows' stride, a multiple of 4, with zero
+  ;; weights past each position's taps.
   (func (export "horizontal")
     (param $src i32) (param $srcStride i32) (param $rowCount i32)
     (param $start i32) (param $taps i32) (param $kernelSize i32) (param $weights i32)
     (param $firstColumn i32) (param $columns i32) (param $precision i32) (param $out i32)
     (local $y i32) (local $xx i32) (local $end i32) (local $row i32) (local $p i32) (local $n i32)
-    (local $wp i32) (local $x i32) (local $o i32) (local $acc v128) (local $half v128)
+    (local $wp i32) (local $x i32) (local $o i32) (local $acc v128) (local $half v128) (local $v v128)
     (local.set $half (i32x4.splat (i32.shl (i32.const 1) (i32.sub (local.get $precision) (i32.const 1)))))
     (local.set $o (local.get $out))
     (local.set $end (i32.add (local.get $firstColumn) (local.get $columns)))
@@ -33,13 +36,18 @@
             (block $tapsDone
               (loop $tapsLoop
                 (br_if $tapsDone (i32.ge_u (local.get $x) (local.get $n)))
+                (local.set $v (v128.load (local.get $p)))
                 (local.set $acc (i32x4.add (local.get $acc)
-                  (i32x4.mul
-                    (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $p))))
-                    (i32x4.splat (i32.load16_s (local.get $wp))))))
-                (local.set $p (i32.add (local.get $p) (i32.const 3)))
-                (local.set $wp (i32.add (local.get $wp) (i32.const 2)))
-                (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                  (i32x4.dot_i16x8_s
+                    (i8x16.shuffle 0 16 3 16 1 16 4 16 2 16 5 16 16 16 16 16 (local.get $v) (v128.const i64x2 0 0))
+                    (v128.load32_splat (local.get $wp)))))
+                (local.set $acc (i32x4.add (local.get $acc)
+                  (i32x4.dot_i16x8_s
+                    (i8x16.shuffle 6 16 9 16 7 16 10 16 8 16 11 16 16 16 16 16 (local.get $v) (v128.const i64x2 0 0))
+                    (v128.load32_splat (i32.add (local.get $wp) (i32.const 4))))))
+                (local.set $p (i32.add (local.get $p) (i32.const 12)))
+                (local.set $wp (i32.add (local.get $wp) (i32.const 8)))
+                (local.set $x (i32.add (local.get $x) (i32.const 4)))
                 (br $tapsLoop)))
             (local.set $acc (i32x4.shr_s (local.get $acc) (local.get $precision)))
             (i32.store (local.get $o)
