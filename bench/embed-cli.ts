@@ -22,6 +22,7 @@ interface CliMetadata {
   timings_seconds: {load: number; preprocess: number; inference: number; write: number; total: number};
   images_per_second: number;
   inference_sessions: number;
+  versions?: {jpeg_decoder?: string};
 }
 
 /** The time each session waited, on average: its share of the summed inference time subtracted. */
@@ -126,6 +127,7 @@ export async function runEmbedCli(input: {
       modelIdleSeconds: modelIdleSeconds(seconds, timings.inference, metadata.inference_sessions),
       writeSeconds: timings.write,
       batches: batchLengths(metadata.counts.ok, input.batchSize, metadata.inference_sessions).length,
+      ...(metadata.versions?.jpeg_decoder ? {jpegDecoder: metadata.versions.jpeg_decoder} : {}),
     },
     wallSeconds,
   };

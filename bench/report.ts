@@ -47,7 +47,7 @@ export function formatTable(report: BenchReport): string {
         lines.push(
           `${' '.repeat(6)}embed profile: ${profile.sessions} session(s), inference ${profile.inferenceSeconds.toFixed(1)} s, model idle ` +
             `${profile.modelIdleSeconds.toFixed(1)} s, preprocess (overlapped) ${profile.preprocessSeconds.toFixed(1)} s, ` +
-            `write ${profile.writeSeconds.toFixed(2)} s`,
+            `write ${profile.writeSeconds.toFixed(2)} s${profile.jpegDecoder ? `, JPEGs by ${profile.jpegDecoder}` : ''}`,
         );
       }
     }

@@ -42,6 +42,8 @@ export interface EmbedProfile {
   modelIdleSeconds: number;
   writeSeconds: number;
   batches: number;
+  /** What decoded the JPEGs (metadata's versions.jpeg_decoder), where the run says. */
+  jpegDecoder?: string;
 }
 
 export interface EmbedChildResult {

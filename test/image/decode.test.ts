@@ -6,7 +6,8 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {deflateSync} from 'node:zlib';
 import {parsePreprocessorConfig, preprocessImage} from '../../source/core/image/clip-preprocess.js';
-import {decodeImageRgb, encodeRawImage, ImageDecodeError} from '../../source/core/image/sharp-image.js';
+import {decodeImageRgb} from '../../source/core/image/decode-image.js';
+import {encodeRawImage, ImageDecodeError} from '../../source/core/image/sharp-image.js';
 
 const images = fileURLToPath(new URL('../fixtures/images', import.meta.url));
 const config = parsePreprocessorConfig({});

@@ -4,6 +4,7 @@
  */
 import {readFileSync} from 'node:fs';
 import {sharpVersions} from '../image/sharp-image.js';
+import {jpegDecoderStatus} from '../image/turbojpeg.js';
 import {onnxRuntimeVersion} from '../runtime/onnx.js';
 import type {Embedder} from './embedder.js';
 
@@ -40,7 +41,8 @@ export interface EmbedMetadata {
   /** Images embedded (ok, cache hits included) per second of the embedding phase (after load, before write). */
   images_per_second: number;
   peak_rss_bytes: number;
-  versions: {node: string; onnxruntime: string; sharp: string; libvips: string};
+  /** jpeg_decoder: the library that decoded JPEGs (libturbojpeg's file name), or 'sharp'. Same pixels either way. */
+  versions: {node: string; onnxruntime: string; sharp: string; libvips: string; jpeg_decoder: string};
   /** Size and SHA-256 of the two .npy files this metadata commits to: a reader can tell a mixed set. */
   files: Record<string, {bytes: number; sha256: string}>;
   started_at: string;
@@ -72,7 +74,14 @@ export function toolVersion(): string {
 
 export function runtimeVersions(): EmbedMetadata['versions'] {
   const {sharp, libvips} = sharpVersions();
-  return {node: process.versions.node, onnxruntime: onnxRuntimeVersion(), sharp, libvips};
+  const jpeg = jpegDecoderStatus();
+  return {
+    node: process.versions.node,
+    onnxruntime: onnxRuntimeVersion(),
+    sharp,
+    libvips,
+    jpeg_decoder: 'library' in jpeg ? jpeg.library : 'sharp',
+  };
 }
 
 /** The process's peak resident set (worker threads included: they share the process). */

@@ -3,14 +3,16 @@
  * the shortest edge (antialiased cubic, also when upscaling), centre crop (zero padding when the crop is larger),
  * rescale and normalise, CHW float32. transformers 5's CLIPImageProcessor is the torchvision backend (the golden
  * fixtures match it exactly: torch's uint8 resampler and its fused rescale+normalise arithmetic); its PIL backend
- * (CLIPImageProcessorPil, and transformers 4's "slow" processor) is the 'pil' resampler. Decoding is sharp's
- * (sharp-image.ts); resampling is ours (resample.ts), because libvips' cubic differs from both at the
- * sub-pixel level.
+ * (CLIPImageProcessorPil, and transformers 4's "slow" processor) is the 'pil' resampler. Decoding is
+ * decode-image.ts's (libturbojpeg or sharp); resampling is ours (resample.ts), because libvips' cubic differs from
+ * both at the sub-pixel level.
  */
+
+import {decodeImageRgb} from './decode-image.js';
 import {type PreprocessConfig, tensorLength} from './preprocess-config.js';
 import {type RgbPixels, resampleRgbWindow} from './resample.js';
 import type {ResampleFlavour} from './resample-coefficients.js';
-import {DEFAULT_PIXEL_LIMIT, decodeImageRgb} from './sharp-image.js';
+import {DEFAULT_PIXEL_LIMIT} from './sharp-image.js';
 
 export {type PreprocessConfig, parsePreprocessorConfig, tensorLength} from './preprocess-config.js';
 

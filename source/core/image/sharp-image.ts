@@ -2,7 +2,6 @@
  * The one module that touches sharp (libvips). Decoding limits are set deliberately: a pixel limit guards against
  * decompression bombs, and libvips' own thread pool is sized by the caller (see configureImageThreads).
  */
-import {readFile} from 'node:fs/promises';
 import sharp, {type Metadata} from 'sharp';
 
 /** 100 megapixels: larger than any camera image, far smaller than a decompression bomb. */
@@ -52,12 +51,12 @@ export interface DecodedRgb {
  * ignored (PIL does not colour-manage); alpha dropped, not composited; grey replicated to three channels;
  * CMYK converted with PIL's naive formula. Truncated or corrupt pixel data fails (failOn 'error': the same
  * files PIL refuses; libjpeg's recoverable warnings pass, as in PIL). Rejects with ImageDecodeError.
+ * decode-image.ts's decodeImageRgb is the entry point: it sends most JPEGs elsewhere first.
  */
-export async function decodeImageRgb(
-  input: Uint8Array | string,
+export async function decodeWithSharp(
+  bytes: Uint8Array,
   pixelLimit = DEFAULT_PIXEL_LIMIT,
 ): Promise<DecodedRgb> {
-  const bytes = typeof input === 'string' ? await readImageFile(input) : input;
   if (bytes.byteLength === 0) throw new ImageDecodeError('empty file (0 bytes)');
   try {
     const image = sharp(bytes, {
@@ -103,15 +102,6 @@ async function overLimitReason(bytes: Uint8Array, pixelLimit: number): Promise<s
     .catch(() => null);
   if (!metadata?.width || !metadata.height) return `${PIXEL_LIMIT_REASON} of ${pixelLimit}`;
   return `image is ${metadata.width}x${metadata.height}, over the ${pixelLimit}-pixel limit`;
-}
-
-async function readImageFile(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ImageDecodeError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? error})`);
-  }
 }
 
 function checkProbe(metadata: Metadata, pixelLimit: number): ImageProbe {
@@ -175,6 +165,9 @@ export interface EncodeOptions {
   orientation?: number;
   /** Frames of this height stacked vertically in `pixels` make an animated GIF/WebP. */
   frameHeight?: number;
+  /** JPEG: full-resolution chroma instead of 4:2:0, and progressive scans. */
+  chroma444?: boolean;
+  progressive?: boolean;
 }
 
 /**
@@ -196,7 +189,11 @@ export async function encodeRawImage(
   const lossless = options.lossless ?? false;
   switch (format) {
     case 'jpeg':
-      image = image.jpeg({quality});
+      image = image.jpeg({
+        quality,
+        chromaSubsampling: options.chroma444 ? '4:4:4' : '4:2:0',
+        progressive: options.progressive ?? false,
+      });
       break;
     case 'png':
       image = image.png({palette: options.palette ?? false});

@@ -1,9 +1,11 @@
 /**
- * Check 2: the native pieces load (onnxruntime-node, sharp/libvips), the model named in metadata.json is
- * present, its graph takes and returns what the pipeline feeds and reads, and its embedding width equals the
- * matrix's. The libraries are imported here, lazily, so a broken native install is a finding, not a crash.
+ * Check 2: the native pieces load (onnxruntime-node, sharp/libvips; libturbojpeg, where present, decodes as sharp
+ * does), the model named in metadata.json is present, its graph takes and returns what the pipeline feeds and
+ * reads, and its embedding width equals the matrix's. The libraries are imported here, lazily, so a broken native
+ * install is a finding, not a crash.
  */
 import {describeError, isUserError} from '../errors.js';
+import {JPEG_DECODER_ENV} from '../image/turbojpeg.js';
 import type {TensorInfo} from '../runtime/onnx.js';
 import {type CheckBody, type CheckContext, Findings, isRecord, type LoadedOutputs} from './check-context.js';
 import {SMALL_VALID_PNG} from './probe-images.js';
@@ -33,7 +35,27 @@ async function checkLibraries(findings: Findings): Promise<typeof import('../run
       `sharp does not load or decode: ${describeError(error)} (reinstall with 'npm rebuild sharp')`,
     );
   }
+  await checkJpegDecoder(findings);
   return onnx;
+}
+
+async function checkJpegDecoder(findings: Findings): Promise<void> {
+  try {
+    const jpeg = await (await import('../image/decode-image.js')).jpegDecoderAgreement();
+    if ('unavailable' in jpeg) {
+      findings.note(
+        `JPEGs decode with sharp: ${jpeg.unavailable} (with libturbojpeg, e.g. Debian's libturbojpeg0, the same pixels cost a third to a half of the CPU)`,
+      );
+    } else if (jpeg.identical) {
+      findings.ok(`JPEGs decode with ${jpeg.library}, to the same pixels as sharp (checked on a test image)`);
+    } else {
+      findings.fail(
+        `${jpeg.library} decodes a test JPEG to other pixels than sharp, so JPEG embeddings may be off (set ${JPEG_DECODER_ENV}=sharp and embed again)`,
+      );
+    }
+  } catch (error) {
+    findings.fail(`cannot check the JPEG decoder: ${describeError(error)}`);
+  }
 }
 
 /** The model: --model if given, else metadata's model.path, else its name under the models directory. */

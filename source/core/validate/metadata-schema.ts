@@ -70,7 +70,14 @@ export const METADATA_JSON_SCHEMA = {
     versions: {
       type: 'object',
       required: ['node', 'onnxruntime', 'sharp', 'libvips'],
-      properties: {node: nonEmpty, onnxruntime: nonEmpty, sharp: nonEmpty, libvips: nonEmpty},
+      // jpeg_decoder is newer than the rest: optional, so earlier outputs still validate.
+      properties: {
+        node: nonEmpty,
+        onnxruntime: nonEmpty,
+        sharp: nonEmpty,
+        libvips: nonEmpty,
+        jpeg_decoder: nonEmpty,
+      },
     },
     started_at: isoTime,
     finished_at: isoTime,

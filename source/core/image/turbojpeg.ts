@@ -1,0 +1,114 @@
+/**
+ * The one module that touches libturbojpeg, through koffi (an FFI with prebuilt binaries: nothing is compiled at
+ * install). Decoding JPEGs is most of preprocessing's CPU, and libturbojpeg does it in a third to a half of
+ * sharp's time (README, performance: libvips' per-image pipeline and thread hand-offs are the difference), to the
+ * same bytes: the same decoder family as PIL's and libvips', with libjpeg's defaults (accurate integer IDCT,
+ * fancy upsampling). It is the system's library (Debian/Ubuntu `libturbojpeg0`, Fedora `turbojpeg`, Homebrew
+ * `jpeg-turbo`), used where present. It takes only 8-bit grey and YCbCr JPEGs that decode without a warning;
+ * sharp decodes everything it declines, and words the reasons for files that fail.
+ */
+import {createRequire} from 'node:module';
+
+/** Set to `sharp` to decode every JPEG with sharp (for comparisons, or a library that misbehaves). */
+export const JPEG_DECODER_ENV = 'VISUAL_CORTEX_JPEG_DECODER';
+
+const LIBRARY_NAMES: Partial<Record<NodeJS.Platform, string[]>> = {
+  linux: ['libturbojpeg.so.0', 'libturbojpeg.so'],
+  // dlopen does not search Homebrew's prefixes.
+  darwin: [
+    'libturbojpeg.dylib',
+    '/opt/homebrew/opt/jpeg-turbo/lib/libturbojpeg.dylib',
+    '/usr/local/opt/jpeg-turbo/lib/libturbojpeg.dylib',
+  ],
+  win32: ['turbojpeg.dll'],
+};
+
+// turbojpeg.h: TJPF_RGB, and the colour spaces taken (TJCS_YCbCr, TJCS_GRAY).
+const TJPF_RGB = 0;
+const TAKEN_COLORSPACES = new Set([1, 2]);
+
+type NativeFunction = (...args: unknown[]) => unknown;
+
+interface Library {
+  name: string;
+  handle: unknown;
+  header: NativeFunction;
+  decompress: NativeFunction;
+}
+
+/** undefined: not tried yet in this thread; null: unavailable (see `unavailableReason`). */
+let library: Library | null | undefined;
+let unavailableReason = '';
+
+function load(): Library | null {
+  if (library !== undefined) return library;
+  library = null;
+  if (process.env[JPEG_DECODER_ENV] === 'sharp') {
+    unavailableReason = `${JPEG_DECODER_ENV}=sharp`;
+    return library;
+  }
+  let koffi: typeof import('koffi');
+  try {
+    koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+  } catch {
+    unavailableReason = 'koffi is not installed';
+    return library;
+  }
+  const names = LIBRARY_NAMES[process.platform] ?? [];
+  for (const name of names) {
+    try {
+      const lib = koffi.load(name);
+      const init = lib.func('void *tjInitDecompress()');
+      const header = lib.func(
+        'int tjDecompressHeader3(void *handle, const uint8_t *jpeg, unsigned long size, _Out_ int *width, _Out_ int *height, _Out_ int *subsampling, _Out_ int *colorspace)',
+      );
+      const decompress = lib.func(
+        'int tjDecompress2(void *handle, const uint8_t *jpeg, unsigned long size, uint8_t *pixels, int width, int pitch, int height, int format, int flags)',
+      );
+      // One decompressor per thread (a handle is not thread-safe), kept for the thread's life: it is a few KB.
+      const handle = init();
+      if (!handle) continue;
+      library = {name, handle, header, decompress};
+      return library;
+    } catch {
+      // Not this name: try the next.
+    }
+  }
+  unavailableReason = `libturbojpeg not found (${names.join(', ') || `no known name on ${process.platform}`})`;
+  return library;
+}
+
+/** Which decoder takes JPEGs in this process: the library's name, or why sharp does. */
+export function jpegDecoderStatus(): {library: string} | {unavailable: string} {
+  const loaded = load();
+  return loaded ? {library: loaded.name} : {unavailable: unavailableReason};
+}
+
+/**
+ * Interleaved RGB for a JPEG libturbojpeg takes, or undefined where it declines: not a JPEG, CMYK/YCCK/RGB,
+ * 12-bit, over `pixelLimit`, or any error or warning while decoding (truncated data among them).
+ */
+export function decodeJpegRgb(
+  bytes: Uint8Array,
+  pixelLimit: number,
+): {data: Uint8Array; width: number; height: number} | undefined {
+  if (bytes.length < 3 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) return undefined;
+  const lib = load();
+  if (!lib) return undefined;
+  try {
+    const width = [0];
+    const height = [0];
+    const subsampling = [0];
+    const colorspace = [0];
+    if (lib.header(lib.handle, bytes, bytes.length, width, height, subsampling, colorspace) !== 0)
+      return undefined;
+    const [w = 0, h = 0, space = -1] = [width[0], height[0], colorspace[0]];
+    if (w <= 0 || h <= 0 || w * h > pixelLimit || !TAKEN_COLORSPACES.has(space)) return undefined;
+    const data = new Uint8Array(w * h * 3);
+    if (lib.decompress(lib.handle, bytes, bytes.length, data, w, 0, h, TJPF_RGB, 0) !== 0) return undefined;
+    return {data, width: w, height: h};
+  } catch {
+    // koffi refusing an argument is no verdict on the image: sharp decides.
+    return undefined;
+  }
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import {readFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+import {jpegDecoderAgreement} from '../../source/core/image/decode-image.js';
+import {decodeWithSharp, type EncodeOptions, encodeRawImage} from '../../source/core/image/sharp-image.js';
+import {decodeJpegRgb, jpegDecoderStatus} from '../../source/core/image/turbojpeg.js';
+import {seededRandom} from '../../source/core/random.js';
+
+const images = fileURLToPath(new URL('../fixtures/images', import.meta.url));
+const LIMIT = 100_000_000;
+
+/** CI installs libturbojpeg0 and sets this, so there the fast path must be the one tested. */
+function libraryOrSkip(t: {skip: (message: string) => void}): boolean {
+  const status = jpegDecoderStatus();
+  if ('library' in status) return true;
+  assert.ok(!process.env.VC_TEST_REQUIRE_TURBOJPEG, `libturbojpeg is required here: ${status.unavailable}`);
+  t.skip(`libturbojpeg is not available: ${status.unavailable}`);
+  return false;
+}
+
+/** Noise with smooth areas and hard edges: every IDCT coefficient and the chroma upsampling's edges count. */
+function testPixels(width: number, height: number, channels: 1 | 3, seed: number): Uint8Array {
+  const random = seededRandom(seed);
+  return Uint8Array.from({length: width * height * channels}, (_, i) => {
+    const x = Math.floor(i / channels) % width;
+    return x < width / 3 ? Math.floor(random() * 256) : x < (2 * width) / 3 ? (x * 5) & 255 : 255 * (x & 1);
+  });
+}
+
+test('libturbojpeg decodes to the same bytes as sharp: fixtures, subsamplings, progressive, grey, odd sizes', async (t) => {
+  if (!libraryOrSkip(t)) return;
+  const cases: {name: string; jpeg: Uint8Array}[] = [];
+  for (const file of ['photo_640x480.jpg', 'wide_1023x511.jpg', 'gray_320x240.jpg'])
+    cases.push({name: file, jpeg: await readFile(join(images, file))});
+  const variants: [string, number, number, 1 | 3, EncodeOptions][] = [
+    ['4:2:0', 333, 201, 3, {quality: 85}],
+    ['4:4:4', 97, 61, 3, {quality: 95, chroma444: true}],
+    ['progressive', 250, 131, 3, {quality: 75, progressive: true}],
+    ['grey', 121, 77, 1, {quality: 90}],
+    ['one pixel', 1, 1, 3, {}],
+  ];
+  for (const [index, [name, width, height, channels, options]] of variants.entries()) {
+    const pixels = testPixels(width, height, channels, 500 + index);
+    cases.push({name, jpeg: await encodeRawImage(pixels, {width, height, channels}, 'jpeg', options)});
+  }
+  for (const {name, jpeg} of cases) {
+    const fast = decodeJpegRgb(jpeg, LIMIT);
+    assert.ok(fast, `${name}: declined`);
+    const reference = await decodeWithSharp(jpeg);
+    assert.deepEqual([fast.width, fast.height], [reference.width, reference.height], name);
+    assert.ok(
+      Buffer.from(fast.data).equals(Buffer.from(reference.data)),
+      `${name}: pixels differ from sharp's`,
+    );
+  }
+  const status = jpegDecoderStatus();
+  assert.ok('library' in status);
+  assert.deepEqual(await jpegDecoderAgreement(), {library: status.library, identical: true});
+});
+
+test('libturbojpeg declines what sharp must decide: CMYK, truncated, over the limit, not a JPEG', async (t) => {
+  if (!libraryOrSkip(t)) return;
+  const photo = await readFile(join(images, 'photo_640x480.jpg'));
+  const rgb = testPixels(32, 16, 3, 7);
+  const cmyk = await encodeRawImage(rgb, {width: 32, height: 16, channels: 3}, 'jpeg', {cmyk: true});
+  const png = await readFile(join(images, 'portrait_300x500.png'));
+  assert.equal(decodeJpegRgb(cmyk, LIMIT), undefined, 'CMYK');
+  assert.equal(decodeJpegRgb(photo.subarray(0, photo.length >> 1), LIMIT), undefined, 'truncated');
+  assert.equal(decodeJpegRgb(photo.subarray(0, 200), LIMIT), undefined, 'header only');
+  assert.equal(decodeJpegRgb(photo, 640 * 480 - 1), undefined, 'over the pixel limit');
+  assert.ok(decodeJpegRgb(photo, 640 * 480), 'at the pixel limit');
+  assert.equal(decodeJpegRgb(png, LIMIT), undefined, 'PNG');
+  assert.equal(decodeJpegRgb(new Uint8Array(0), LIMIT), undefined, 'empty');
+});
