@@ -132,6 +132,8 @@ export function createPreprocessPool(config: PreprocessConfig, size: number): Pr
       // drained with this close pending (about 1 run in 20) and the run's promise never settled. Hold it open.
       const keepAlive = setInterval(() => {}, 1000);
       try {
+        // Never terminate a worker that is still starting: it loads native modules then (see preprocess-worker.ts).
+        await Promise.allSettled(readiness);
         await Promise.all(slots.map((slot) => slot.worker.terminate()));
       } finally {
         clearInterval(keepAlive);

@@ -8,6 +8,7 @@ import {parentPort, workerData} from 'node:worker_threads';
 import {describeError} from '../errors.js';
 import {type PreprocessConfig, preprocessImageInto} from '../image/clip-preprocess.js';
 import {configureImageThreads} from '../image/sharp-image.js';
+import {jpegDecoderStatus} from '../image/turbojpeg.js';
 import type {PreprocessRequest, PreprocessResponse} from './preprocess-pool.js';
 
 const port = parentPort;
@@ -30,6 +31,10 @@ setFlagsFromString('--expose-gc');
 const collectYoung = runInNewContext('gc') as ((options: {type: 'minor'}) => void) | undefined;
 let decodedSinceCollection = 0;
 
+// Load libturbojpeg (and koffi) now, before saying ready: the pool never terminates a worker that is starting,
+// and a worker terminated while koffi's native module initialises takes the whole process down (seen in CI:
+// "FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw").
+jpegDecoderStatus();
 port.postMessage({ready: true});
 
 port.on('message', async (request: PreprocessRequest) => {

@@ -60,7 +60,7 @@ function load(): Library | null {
       const lib = koffi.load(name);
       const init = lib.func('void *tjInitDecompress()');
       const header = lib.func(
-        'int tjDecompressHeader3(void *handle, const uint8_t *jpeg, unsigned long size, _Out_ int *width, _Out_ int *height, _Out_ int *subsampling, _Out_ int *colorspace)',
+        'int tjDecompressHeader3(void *handle, const uint8_t *jpeg, unsigned long size, int *width, int *height, int *subsampling, int *colorspace)',
       );
       const decompress = lib.func(
         'int tjDecompress2(void *handle, const uint8_t *jpeg, unsigned long size, uint8_t *pixels, int width, int pitch, int height, int format, int flags)',
@@ -96,13 +96,13 @@ export function decodeJpegRgb(
   const lib = load();
   if (!lib) return undefined;
   try {
-    const width = [0];
-    const height = [0];
-    const subsampling = [0];
-    const colorspace = [0];
-    if (lib.header(lib.handle, bytes, bytes.length, width, height, subsampling, colorspace) !== 0)
+    // Width, height, subsampling, colour space. Typed arrays pass as pointers to their own memory, so nothing is
+    // converted back after the call.
+    const header = new Int32Array(4);
+    const field = (index: number) => header.subarray(index, index + 1);
+    if (lib.header(lib.handle, bytes, bytes.length, field(0), field(1), field(2), field(3)) !== 0)
       return undefined;
-    const [w = 0, h = 0, space = -1] = [width[0], height[0], colorspace[0]];
+    const [w = 0, h = 0, , space = -1] = header;
     if (w <= 0 || h <= 0 || w * h > pixelLimit || !TAKEN_COLORSPACES.has(space)) return undefined;
     const data = new Uint8Array(w * h * 3);
     if (lib.decompress(lib.handle, bytes, bytes.length, data, w, 0, h, TJPF_RGB, 0) !== 0) return undefined;
