@@ -1,5 +1,6 @@
 /**
- * Where preprocessing time goes, per image and per image size: read + hash, JPEG decode alone, and our whole
+ * Where preprocessing time goes, per image and per image size: read + hash, decoding alone (as embed decodes:
+ * libturbojpeg where present, else sharp; runs before 2026-11-27's run 12 timed sharp), and our whole
  * preprocessImageInto (decode, resize, crop, normalise), one image at a time with one libvips thread, in both
  * wall and CPU milliseconds. On a 2-core machine every CPU millisecond spent here is taken from inference.
  */
@@ -7,8 +8,9 @@
 import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import sharp from 'sharp';
 import {parsePreprocessorConfig, preprocessImageInto} from '../../source/core/image/clip-preprocess.js';
+import {decodeImageRgb} from '../../source/core/image/decode-image.js';
+import {configureImageThreads} from '../../source/core/image/sharp-image.js';
 import {childMain} from '../child-process.js';
 import {PIXELS_PER_IMAGE} from '../fidelity.js';
 
@@ -39,7 +41,7 @@ async function cost(count: number, work: (index: number) => Promise<unknown>): P
 }
 
 await childMain<PreprocessChildInput, PreprocessChildResult>(async (input) => {
-  sharp.concurrency(1);
+  configureImageThreads(1);
   const config = parsePreprocessorConfig(
     JSON.parse(await readFile(join(input.modelDir, 'preprocessor_config.json'), 'utf8')),
   );
@@ -56,7 +58,7 @@ await childMain<PreprocessChildInput, PreprocessChildResult>(async (input) => {
           .update(await readFile(images[index % images.length]!))
           .digest(),
       ),
-      decode: await cost(images.length, (index) => sharp(at(index)).raw().toBuffer()),
+      decode: await cost(images.length, (index) => decodeImageRgb(at(index))),
       preprocess: await cost(images.length, (index) => preprocessImageInto(at(index), config, target, 0)),
     };
   }
