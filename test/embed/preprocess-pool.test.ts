@@ -14,3 +14,13 @@ test('closing the preprocessing pool keeps the process alive until its workers h
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout.trim(), 'all closed');
 });
+
+test('closing a pool at any moment, while its workers start or decode, never takes the process down', () => {
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('children/close-pools-early.ts', import.meta.url))],
+    {encoding: 'utf8', timeout: 180_000},
+  );
+  assert.equal(child.status, 0, child.stderr.slice(-2000));
+  assert.equal(child.stdout.trim(), 'closed 40 pools');
+});
