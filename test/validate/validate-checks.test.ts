@@ -3,6 +3,7 @@ import {readFile, rm, truncate, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {UserError} from '../../source/core/errors.js';
+import {jpegDecoderStatus} from '../../source/core/image/turbojpeg.js';
 import type {ValidationEvent} from '../../source/core/validate/types.js';
 import {validateOutputs} from '../../source/core/validate/validate-outputs.js';
 import {
@@ -69,6 +70,17 @@ describe('validate: a real run', () => {
       .join('\n');
     assert.match(errors, /corrupt\.png becomes a recorded failure/);
     assert.match(errors, /empty\.jpg becomes a recorded failure/);
+    // The runtime check says which decoder takes JPEGs, and proves libturbojpeg against sharp where it loads.
+    const decoder = jpegDecoderStatus();
+    const runtime = statusOf(verdict.report, 'runtime').details;
+    const jpegLine = runtime.find((detail) => detail.message.startsWith('JPEGs decode with'));
+    if ('library' in decoder) {
+      assert.equal(jpegLine?.kind, 'ok');
+      assert.match(jpegLine?.message ?? '', /libturbojpeg.*the same pixels as sharp/);
+    } else {
+      assert.equal(jpegLine?.kind, 'note');
+      assert.match(jpegLine?.message ?? '', /JPEGs decode with sharp: .*libturbojpeg0/);
+    }
   });
 
   test('the same seed samples the same images; --sample covers every row', async () => {
