@@ -9,8 +9,8 @@ import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {parsePreprocessorConfig, preprocessImageInto} from '../../source/core/image/clip-preprocess.js';
-import {decodeImageRgb} from '../../source/core/image/decode-image.js';
-import {configureImageThreads} from '../../source/core/image/sharp-image.js';
+import {decodeImageRgbWith} from '../../source/core/image/decode-image.js';
+import {configureImageThreads, DEFAULT_PIXEL_LIMIT} from '../../source/core/image/sharp-image.js';
 import {childMain} from '../child-process.js';
 import {PIXELS_PER_IMAGE} from '../fidelity.js';
 
@@ -58,7 +58,9 @@ await childMain<PreprocessChildInput, PreprocessChildResult>(async (input) => {
           .update(await readFile(images[index % images.length]!))
           .digest(),
       ),
-      decode: await cost(images.length, (index) => decodeImageRgb(at(index))),
+      decode: await cost(images.length, (index) =>
+        decodeImageRgbWith(at(index), DEFAULT_PIXEL_LIMIT, () => undefined),
+      ),
       preprocess: await cost(images.length, (index) => preprocessImageInto(at(index), config, target, 0)),
     };
   }

@@ -83,3 +83,15 @@ test('preprocessImageInto writes one image at an offset of a batch and nothing e
   const bytes = await readFile(join(fixtures, 'images', images[0]!));
   await assert.rejects(preprocessImageInto(bytes, config, batch, 2 * PLANE + 1), RangeError);
 });
+
+test('images preprocessed at once on one thread each get their own pixels (JPEGs share a reused decode buffer)', async () => {
+  const {images, pixels, config} = await loadGolden();
+  const batch = new Float32Array(images.length * PLANE);
+  // Bytes, not paths: every decode then starts in the same tick, the case a reused buffer must survive.
+  const inputs = await Promise.all(images.map((name) => readFile(join(fixtures, 'images', name))));
+  await Promise.all(inputs.map((input, index) => preprocessImageInto(input, config, batch, index * PLANE)));
+  for (const [index, name] of images.entries()) {
+    const found = compare(batch.subarray(index * PLANE, (index + 1) * PLANE), pixels, index * PLANE);
+    assert.ok(found.max <= 1e-5, `${name}: max |diff| ${found.max}`);
+  }
+});

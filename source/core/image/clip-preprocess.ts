@@ -8,7 +8,7 @@
  * both at the sub-pixel level.
  */
 
-import {decodeImageRgb} from './decode-image.js';
+import {decodeImageRgbWith} from './decode-image.js';
 import {type PreprocessConfig, tensorLength} from './preprocess-config.js';
 import {type RgbPixels, resampleRgbWindow} from './resample.js';
 import type {ResampleFlavour} from './resample-coefficients.js';
@@ -139,9 +139,10 @@ export async function preprocessImageInto(
   offset: number,
   options: {pixelLimit?: number} = {},
 ): Promise<{decodedBytes: number}> {
-  const image = await decodeImageRgb(input, options.pixelLimit ?? DEFAULT_PIXEL_LIMIT);
-  pixelsToTensor(image, config, target, offset);
-  return {decodedBytes: image.data.byteLength};
+  return decodeImageRgbWith(input, options.pixelLimit ?? DEFAULT_PIXEL_LIMIT, (image) => {
+    pixelsToTensor(image, config, target, offset);
+    return {decodedBytes: image.data.byteLength};
+  });
 }
 
 export async function preprocessImage(

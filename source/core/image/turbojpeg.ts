@@ -86,11 +86,13 @@ export function jpegDecoderStatus(): {library: string} | {unavailable: string} {
 
 /**
  * Interleaved RGB for a JPEG libturbojpeg takes, or undefined where it declines: not a JPEG, CMYK/YCCK/RGB,
- * 12-bit, over `pixelLimit`, or any error or warning while decoding (truncated data among them).
+ * 12-bit, over `pixelLimit`, or any error or warning while decoding (truncated data among them). `allocate` gives
+ * the pixels' buffer (exactly `length` bytes; fresh by default).
  */
 export function decodeJpegRgb(
   bytes: Uint8Array,
   pixelLimit: number,
+  allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
 ): {data: Uint8Array; width: number; height: number} | undefined {
   if (bytes.length < 3 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff) return undefined;
   const lib = load();
@@ -104,7 +106,7 @@ export function decodeJpegRgb(
       return undefined;
     const [w = 0, h = 0, , space = -1] = header;
     if (w <= 0 || h <= 0 || w * h > pixelLimit || !TAKEN_COLORSPACES.has(space)) return undefined;
-    const data = new Uint8Array(w * h * 3);
+    const data = allocate(w * h * 3);
     if (lib.decompress(lib.handle, bytes, bytes.length, data, w, 0, h, TJPF_RGB, 0) !== 0) return undefined;
     return {data, width: w, height: h};
   } catch {
