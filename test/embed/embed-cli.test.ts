@@ -4,8 +4,8 @@ import {cp, mkdir, mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
-import {jpegDecoderStatus} from '../../source/core/image/turbojpeg.js';
 import {deviceAvailability} from '../../source/core/runtime/onnx.js';
+import {turboJpegOrSkip} from '../helpers/turbojpeg.js';
 import {compareWithGolden, fixtureImages, readOutputs, repoRoot, tinyClip} from './helpers.js';
 
 let work: string;
@@ -112,12 +112,8 @@ test('a second run takes every vector from the embedding cache; --no-cache embed
 });
 
 test('JPEGs decode with libturbojpeg where present, to the same embeddings as with sharp; metadata names it', async (t) => {
-  const status = jpegDecoderStatus();
-  if (!('library' in status)) {
-    assert.ok(!process.env.VC_TEST_REQUIRE_TURBOJPEG, `libturbojpeg is required here: ${status.unavailable}`);
-    t.skip(`libturbojpeg is not available: ${status.unavailable}`);
-    return;
-  }
+  const library = turboJpegOrSkip(t);
+  if (!library) return;
   const args = ['embed', '--input', fixtureImages, '--model', tinyClip, '--no-cache', '--json'];
   const fast = cli([...args, '--output', join(work, 'jpeg-turbo')]);
   const slow = cli([...args, '--output', join(work, 'jpeg-sharp')], {VISUAL_CORTEX_JPEG_DECODER: 'sharp'});
@@ -125,7 +121,7 @@ test('JPEGs decode with libturbojpeg where present, to the same embeddings as wi
   assert.equal(slow.code, 0, slow.stderr);
   const decoderOf = async (dir: string) =>
     JSON.parse(await readFile(join(work, dir, 'metadata.json'), 'utf8')).versions.jpeg_decoder;
-  assert.equal(await decoderOf('jpeg-turbo'), status.library);
+  assert.equal(await decoderOf('jpeg-turbo'), library);
   assert.equal(await decoderOf('jpeg-sharp'), 'sharp');
   const [a, b] = await Promise.all(
     ['jpeg-turbo', 'jpeg-sharp'].map((dir) => readFile(join(work, dir, 'image_embeddings.npy'))),

@@ -5,20 +5,12 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {jpegDecoderAgreement} from '../../source/core/image/decode-image.js';
 import {decodeWithSharp, type EncodeOptions, encodeRawImage} from '../../source/core/image/sharp-image.js';
-import {decodeJpegRgb, jpegDecoderStatus} from '../../source/core/image/turbojpeg.js';
+import {decodeJpegRgb} from '../../source/core/image/turbojpeg.js';
 import {seededRandom} from '../../source/core/random.js';
+import {turboJpegOrSkip} from '../helpers/turbojpeg.js';
 
 const images = fileURLToPath(new URL('../fixtures/images', import.meta.url));
 const LIMIT = 100_000_000;
-
-/** CI installs libturbojpeg0 and sets this, so there the fast path must be the one tested. */
-function libraryOrSkip(t: {skip: (message: string) => void}): boolean {
-  const status = jpegDecoderStatus();
-  if ('library' in status) return true;
-  assert.ok(!process.env.VC_TEST_REQUIRE_TURBOJPEG, `libturbojpeg is required here: ${status.unavailable}`);
-  t.skip(`libturbojpeg is not available: ${status.unavailable}`);
-  return false;
-}
 
 /** Noise with smooth areas and hard edges: every IDCT coefficient and the chroma upsampling's edges count. */
 function testPixels(width: number, height: number, channels: 1 | 3, seed: number): Uint8Array {
@@ -30,7 +22,8 @@ function testPixels(width: number, height: number, channels: 1 | 3, seed: number
 }
 
 test('libturbojpeg decodes to the same bytes as sharp: fixtures, subsamplings, progressive, grey, odd sizes', async (t) => {
-  if (!libraryOrSkip(t)) return;
+  const library = turboJpegOrSkip(t);
+  if (!library) return;
   const cases: {name: string; jpeg: Uint8Array}[] = [];
   for (const file of ['photo_640x480.jpg', 'wide_1023x511.jpg', 'gray_320x240.jpg'])
     cases.push({name: file, jpeg: await readFile(join(images, file))});
@@ -55,13 +48,11 @@ test('libturbojpeg decodes to the same bytes as sharp: fixtures, subsamplings, p
       `${name}: pixels differ from sharp's`,
     );
   }
-  const status = jpegDecoderStatus();
-  assert.ok('library' in status);
-  assert.deepEqual(await jpegDecoderAgreement(), {library: status.library, identical: true});
+  assert.deepEqual(await jpegDecoderAgreement(), {library, identical: true});
 });
 
 test('libturbojpeg declines what sharp must decide: CMYK, truncated, over the limit, not a JPEG', async (t) => {
-  if (!libraryOrSkip(t)) return;
+  if (!turboJpegOrSkip(t)) return;
   const photo = await readFile(join(images, 'photo_640x480.jpg'));
   const rgb = testPixels(32, 16, 3, 7);
   const cmyk = await encodeRawImage(rgb, {width: 32, height: 16, channels: 3}, 'jpeg', {cmyk: true});
