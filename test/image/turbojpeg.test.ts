@@ -10,6 +10,7 @@ import {seededRandom} from '../../source/core/random.js';
 import {turboJpegOrSkip} from '../helpers/turbojpeg.js';
 
 const images = fileURLToPath(new URL('../fixtures/images', import.meta.url));
+const variants = fileURLToPath(new URL('../fixtures/jpeg-variants', import.meta.url));
 const LIMIT = 100_000_000;
 
 /** Noise with smooth areas and hard edges: every IDCT coefficient and the chroma upsampling's edges count. */
@@ -21,20 +22,30 @@ function testPixels(width: number, height: number, channels: 1 | 3, seed: number
   });
 }
 
-test('libturbojpeg decodes to the same bytes as sharp: fixtures, subsamplings, progressive, grey, odd sizes', async (t) => {
+test('libturbojpeg decodes to the same bytes as sharp: fixtures, subsamplings, progressive, arithmetic, restarts, grey, odd sizes', async (t) => {
   const library = turboJpegOrSkip(t);
   if (!library) return;
   const cases: {name: string; jpeg: Uint8Array}[] = [];
   for (const file of ['photo_640x480.jpg', 'wide_1023x511.jpg', 'gray_320x240.jpg'])
     cases.push({name: file, jpeg: await readFile(join(images, file))});
-  const variants: [string, number, number, 1 | 3, EncodeOptions][] = [
+  // Layouts sharp cannot write (made with cjpeg; see the folder's README).
+  for (const file of [
+    'sample-422.jpg',
+    'sample-440.jpg',
+    'sample-411.jpg',
+    'progressive-422.jpg',
+    'arithmetic-420.jpg',
+    'restart-420.jpg',
+  ])
+    cases.push({name: file, jpeg: await readFile(join(variants, file))});
+  const encoded: [string, number, number, 1 | 3, EncodeOptions][] = [
     ['4:2:0', 333, 201, 3, {quality: 85}],
     ['4:4:4', 97, 61, 3, {quality: 95, chroma444: true}],
     ['progressive', 250, 131, 3, {quality: 75, progressive: true}],
     ['grey', 121, 77, 1, {quality: 90}],
     ['one pixel', 1, 1, 3, {}],
   ];
-  for (const [index, [name, width, height, channels, options]] of variants.entries()) {
+  for (const [index, [name, width, height, channels, options]] of encoded.entries()) {
     const pixels = testPixels(width, height, channels, 500 + index);
     cases.push({name, jpeg: await encodeRawImage(pixels, {width, height, channels}, 'jpeg', options)});
   }
@@ -64,4 +75,8 @@ test('libturbojpeg declines what sharp must decide: CMYK, truncated, over the li
   assert.ok(decodeJpegRgb(photo, 640 * 480), 'at the pixel limit');
   assert.equal(decodeJpegRgb(png, LIMIT), undefined, 'PNG');
   assert.equal(decodeJpegRgb(new Uint8Array(0), LIMIT), undefined, 'empty');
+  // A subsampling libturbojpeg 2.x cannot name (1x4): declined, and sharp decodes it.
+  const unnamed = await readFile(join(variants, 'sample-1x4.jpg'));
+  assert.equal(decodeJpegRgb(unnamed, LIMIT), undefined, '1x4 subsampling');
+  assert.equal((await decodeWithSharp(unnamed)).width, 61, '1x4 subsampling decodes with sharp');
 });
