@@ -2,6 +2,7 @@
  * How the download and embed stages' own events change the run view. reduceRunView (run-view-state.ts) routes
  * each stage's events here: the view's shape and the routing then read on one page, the per-event detail on this.
  */
+import {idleWorkerStatus} from '../core/download/worker-reporter.js';
 import type {RunEvent} from '../core/run/run-pipeline.js';
 import type {DownloadView, EmbedView, RunViewState, WorkerRow} from './run-view-state.js';
 
@@ -51,15 +52,10 @@ export function reduceDownload(
 ): RunViewState {
   switch (event.type) {
     case 'start': {
-      const workers: WorkerRow[] = Array.from({length: event.workers}, (_, worker) => ({
-        worker,
-        state: 'idle',
-        url: null,
-        bytesReceived: 0,
-        bytesTotal: null,
-        speed: 0,
-        attempt: 0,
-      }));
+      const workers: WorkerRow[] = Array.from({length: event.workers}, (_, worker) => {
+        const {waitMs: _waitMs, ...row} = idleWorkerStatus(worker);
+        return row;
+      });
       return {
         ...state,
         workers,

@@ -4,6 +4,20 @@
  */
 import type {DownloadClock, DownloadEvent, WorkerState, WorkerStatus} from './types.js';
 
+/** A worker's row before its first request (also the dashboard's row until the worker reports). */
+export function idleWorkerStatus(worker: number): WorkerStatus {
+  return {
+    worker,
+    state: 'idle',
+    url: null,
+    bytesReceived: 0,
+    bytesTotal: null,
+    speed: 0,
+    attempt: 0,
+    waitMs: 0,
+  };
+}
+
 export class WorkerReporter {
   private readonly status: WorkerStatus;
   private lastProgressAt = Number.NEGATIVE_INFINITY;
@@ -15,16 +29,7 @@ export class WorkerReporter {
     private readonly clock: Pick<DownloadClock, 'now'>,
     private readonly intervalMs: number,
   ) {
-    this.status = {
-      worker: id,
-      state: 'idle',
-      url: null,
-      bytesReceived: 0,
-      bytesTotal: null,
-      speed: 0,
-      attempt: 0,
-      waitMs: 0,
-    };
+    this.status = idleWorkerStatus(id);
   }
 
   begin(url: string, attempt: number): void {
