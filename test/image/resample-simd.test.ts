@@ -27,6 +27,7 @@ const CASES: [number, number, number, number][] = [
   [300, 224, 131, 224], // width only
   [224, 500, 224, 100], // height only
   [301, 7, 40, 3], // small and odd
+  [301, 7, 6, 3], // rows of 18 bytes (one 16-byte chunk moved back), and a 9-byte window (JavaScript)
 ];
 
 test('the WebAssembly SIMD resampler gives the JavaScript reference port byte for byte', () => {

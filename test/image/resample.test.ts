@@ -76,3 +76,46 @@ test('a centre-cropped window equals the same region of the full resize', () => 
     }
   }
 });
+
+test('a crop larger than the resized image is zero-padded around it (floor offsets for torchvision, ceiling for PIL)', () => {
+  for (const resampler of ['torchvision', 'pil'] as const) {
+    const image = {data: randomImage(97, 61, 9), width: 97, height: 61};
+    const full = resizeTo(30, 40, resampler);
+    const whole = new Float32Array(tensorLength(full));
+    pixelsToTensor(image, full, whole, 0);
+    const padded: PreprocessConfig = {...full, doCenterCrop: true, cropHeight: 35, cropWidth: 45};
+    // NaN everywhere first, so a padding value never written shows up (the identity table's zero would not).
+    const tensor = new Float32Array(tensorLength(padded) + 10).fill(Number.NaN);
+    pixelsToTensor(image, padded, tensor, 5);
+    const before = resampler === 'pil' ? 3 : 2; // (35 - 30) / 2 and (45 - 40) / 2, rounded down or up
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < 35; y++) {
+        for (let x = 0; x < 45; x++) {
+          const inside = y >= before && y < before + 30 && x >= before && x < before + 40;
+          const expected = inside ? whole[c * 30 * 40 + (y - before) * 40 + (x - before)] : 0;
+          assert.equal(tensor[5 + c * 35 * 45 + y * 45 + x], expected, `${resampler} c${c} ${x},${y}`);
+        }
+      }
+    }
+    assert.ok(Number.isNaN(tensor[4]!) && Number.isNaN(tensor[5 + tensorLength(padded)]!), 'wrote outside');
+  }
+});
+
+test('an image already at the resize size is cropped straight from its pixels', () => {
+  const data = randomImage(97, 61, 11);
+  const config: PreprocessConfig = {
+    ...resizeTo(61, 97, 'torchvision'),
+    doCenterCrop: true,
+    cropHeight: 21,
+    cropWidth: 50,
+  };
+  const tensor = new Float32Array(tensorLength(config));
+  pixelsToTensor({data, width: 97, height: 61}, config, tensor, 0);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < 21; y++) {
+      for (let x = 0; x < 50; x++) {
+        assert.equal(tensor[c * 21 * 50 + y * 50 + x], data[((y + 20) * 97 + x + 23) * 3 + c]);
+      }
+    }
+  }
+});

@@ -134,7 +134,7 @@ export function resampleWindowSimd(
   const module = simd();
   const {top, left, rows, columns} = window;
   const rowBytes = columns * 3;
-  if (!module || rowBytes < 8 || (!horizontal && !vertical)) return false;
+  if (!module || rowBytes < 16 || (!horizontal && !vertical)) return false;
   // Input rows the vertical pass reads (the window's rows when only the width changes), and input columns
   // the horizontal taps reach (the window's columns when only the height changes).
   const firstRow = vertical ? (vertical.start[top] ?? 0) : top;
