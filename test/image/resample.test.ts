@@ -21,6 +21,19 @@ function randomImage(width: number, height: number, seed: number): Uint8Array {
   });
 }
 
+/** The whole image resized (no crop) as raw uint8 values, and the config that made it. */
+function resizeWhole(
+  image: {data: Uint8Array; width: number; height: number},
+  height: number,
+  width: number,
+  resampler: 'torchvision' | 'pil',
+): {config: PreprocessConfig; tensor: Float32Array} {
+  const config = resizeTo(height, width, resampler);
+  const tensor = new Float32Array(tensorLength(config));
+  pixelsToTensor(image, config, tensor, 0);
+  return {config, tensor};
+}
+
 function transpose(data: Uint8Array, width: number, height: number): Uint8Array {
   const out = new Uint8Array(data.length);
   for (let y = 0; y < height; y++) {
@@ -59,9 +72,7 @@ test('one-axis resizes agree with their transposes (vertical-only and horizontal
 test('a centre-cropped window equals the same region of the full resize', () => {
   for (const resampler of ['torchvision', 'pil'] as const) {
     const image = {data: randomImage(97, 61, 7), width: 97, height: 61};
-    const full = resizeTo(150, 240, resampler);
-    const whole = new Float32Array(tensorLength(full));
-    pixelsToTensor(image, full, whole, 0);
+    const {config: full, tensor: whole} = resizeWhole(image, 150, 240, resampler);
     const cropped: PreprocessConfig = {...full, doCenterCrop: true, cropHeight: 101, cropWidth: 33};
     const window = new Float32Array(tensorLength(cropped));
     pixelsToTensor(image, cropped, window, 0);
@@ -80,9 +91,7 @@ test('a centre-cropped window equals the same region of the full resize', () => 
 test('a crop larger than the resized image is zero-padded around it (floor offsets for torchvision, ceiling for PIL)', () => {
   for (const resampler of ['torchvision', 'pil'] as const) {
     const image = {data: randomImage(97, 61, 9), width: 97, height: 61};
-    const full = resizeTo(30, 40, resampler);
-    const whole = new Float32Array(tensorLength(full));
-    pixelsToTensor(image, full, whole, 0);
+    const {config: full, tensor: whole} = resizeWhole(image, 30, 40, resampler);
     const padded: PreprocessConfig = {...full, doCenterCrop: true, cropHeight: 35, cropWidth: 45};
     // NaN everywhere first, so a padding value never written shows up (the identity table's zero would not).
     const tensor = new Float32Array(tensorLength(padded) + 10).fill(Number.NaN);
