@@ -134,6 +134,7 @@ export function resampleWindowSimd(
   const module = simd();
   const {top, left, rows, columns} = window;
   const rowBytes = columns * 3;
+  // The vertical kernel works in 16-byte chunks; windows narrower than 6 pixels take the JavaScript path.
   if (!module || rowBytes < 16 || (!horizontal && !vertical)) return false;
   // Input rows the vertical pass reads (the window's rows when only the width changes), and input columns
   // the horizontal taps reach (the window's columns when only the height changes).
