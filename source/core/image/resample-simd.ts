@@ -147,7 +147,8 @@ export function resampleWindowSimd(
     ? (horizontal.start[left + columns - 1] ?? 0) + (horizontal.taps[left + columns - 1] ?? 0)
     : left + columns;
   const spanBytes = (lastColumn - firstColumn) * 3;
-  const stripRows = Math.max(1, Math.floor(STRIP_BYTES / spanBytes));
+  // Even, because the horizontal kernel takes rows in pairs (an odd strip's last row is computed twice).
+  const stripRows = Math.max(2, Math.floor(STRIP_BYTES / spanBytes / 2) * 2);
 
   const arena = new Arena(module.memory);
   const h = horizontal ? reserveTables(arena, horizontal, Math.ceil(horizontal.kernelSize / 4) * 4) : null;
