@@ -19,7 +19,7 @@
     (param $firstColumn i32) (param $columns i32) (param $precision i32) (param $out i32)
     (local $y i32) (local $xx i32) (local $end i32) (local $rowA i32) (local $rowB i32) (local $pa i32)
     (local $pb i32) (local $n i32) (local $wp i32) (local $x i32) (local $oa i32) (local $ob i32)
-    (local $rowBytes i32) (local $accA v128) (local $accB v128) (local $half v128) (local $v v128)
+    (local $rowBytes i32) (local $q i32) (local $accA v128) (local $accB v128) (local $half v128) (local $v v128)
     (local $w0 v128) (local $w1 v128)
     (local.set $half (i32x4.splat (i32.shl (i32.const 1) (i32.sub (local.get $precision) (i32.const 1)))))
     (local.set $rowBytes (i32.mul (local.get $columns) (i32.const 3)))
@@ -39,9 +39,10 @@
         (block $columnsDone
           (loop $columnsLoop
             (br_if $columnsDone (i32.ge_u (local.get $xx) (local.get $end)))
-            (local.set $pa (i32.mul (i32.load (i32.add (local.get $start) (i32.shl (local.get $xx) (i32.const 2)))) (i32.const 3)))
-            (local.set $pb (i32.add (local.get $rowB) (local.get $pa)))
-            (local.set $pa (i32.add (local.get $rowA) (local.get $pa)))
+            ;; $q: where position xx's first tap starts within a row, in bytes.
+            (local.set $q (i32.mul (i32.load (i32.add (local.get $start) (i32.shl (local.get $xx) (i32.const 2)))) (i32.const 3)))
+            (local.set $pa (i32.add (local.get $rowA) (local.get $q)))
+            (local.set $pb (i32.add (local.get $rowB) (local.get $q)))
             (local.set $n (i32.load (i32.add (local.get $taps) (i32.shl (local.get $xx) (i32.const 2)))))
             (local.set $wp (i32.add (local.get $weights)
               (i32.shl (i32.mul (local.get $xx) (local.get $kernelSize)) (i32.const 1))))
@@ -92,7 +93,7 @@
         (local.set $y (i32.add (local.get $y) (i32.const 2)))
         (br $rows))))
 
-;; Output rows [firstRow, firstRow + rows), each rowBytes wide (>= 16), 16 bytes at a time; the last chunk of a
+  ;; Output rows [firstRow, firstRow + rows), each rowBytes wide (>= 16), 16 bytes at a time; the last chunk of a
   ;; row is moved back to end at the row's end (it recomputes a few bytes with the same result).
   (func (export "vertical")
     (param $src i32) (param $stride i32) (param $srcFirstRow i32)
