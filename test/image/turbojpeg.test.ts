@@ -3,9 +3,15 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {jpegDecoderAgreement} from '../../source/core/image/decode-image.js';
-import {decodeWithSharp, type EncodeOptions, encodeRawImage} from '../../source/core/image/sharp-image.js';
-import {decodeJpegRgb} from '../../source/core/image/turbojpeg.js';
+import {jpegDecoderAgreement, probeImageHeader} from '../../source/core/image/decode-image.js';
+import {
+  decodeWithSharp,
+  type EncodeOptions,
+  encodeRawImage,
+  ImageDecodeError,
+  probeImage,
+} from '../../source/core/image/sharp-image.js';
+import {decodeJpegRgb, readJpegSize} from '../../source/core/image/turbojpeg.js';
 import {seededRandom} from '../../source/core/random.js';
 import {turboJpegOrSkip} from '../helpers/turbojpeg.js';
 
@@ -82,4 +88,42 @@ test('libturbojpeg declines what sharp must decide: CMYK, truncated, over the li
   assert.equal(reference.width, 61, '1x4 subsampling decodes with sharp');
   const fast = decodeJpegRgb(unnamed, LIMIT);
   if (fast) assert.ok(Buffer.from(fast.data).equals(Buffer.from(reference.data)), '1x4 subsampling');
+});
+
+test("libturbojpeg's header read gives sharp's sizes and declines what decoding declines; the probe falls back to sharp", async (t) => {
+  if (!turboJpegOrSkip(t)) return;
+  const jpegs = [
+    ...['photo_640x480.jpg', 'wide_1023x511.jpg', 'gray_320x240.jpg'].map((file) => join(images, file)),
+    ...['sample-422.jpg', 'progressive-422.jpg', 'arithmetic-420.jpg', 'restart-420.jpg'].map((file) =>
+      join(variants, file),
+    ),
+  ];
+  for (const path of jpegs) {
+    const bytes = await readFile(path);
+    const {width, height} = await probeImage(bytes);
+    assert.deepEqual(readJpegSize(bytes), {width, height}, path);
+    assert.deepEqual(await probeImageHeader(bytes, width * height), {format: 'jpeg', width, height}, path);
+  }
+  const photo = await readFile(join(images, 'photo_640x480.jpg'));
+  const cmyk = await encodeRawImage(testPixels(32, 16, 3, 7), {width: 32, height: 16, channels: 3}, 'jpeg', {
+    cmyk: true,
+  });
+  const png = await readFile(join(images, 'portrait_300x500.png'));
+  assert.equal(readJpegSize(cmyk), undefined, 'CMYK');
+  assert.equal(readJpegSize(photo.subarray(0, 200)), undefined, 'cut before the first scan');
+  assert.equal(readJpegSize(png), undefined, 'PNG');
+  assert.equal(
+    readJpegSize(Buffer.concat([photo.subarray(0, 2), Buffer.alloc(500, 0xff)])),
+    undefined,
+    'garbage',
+  );
+  // What libturbojpeg declines, sharp probes: the same answers as before, reasons worded by sharp.
+  assert.deepEqual(await probeImageHeader(cmyk), {format: 'jpeg', width: 32, height: 16});
+  assert.deepEqual(await probeImageHeader(png), {format: 'png', width: 300, height: 500});
+  await assert.rejects(probeImageHeader(photo, 640 * 480 - 1), (error: Error) => {
+    assert.ok(error instanceof ImageDecodeError);
+    assert.match(error.message, /pixel limit/i); // what validateImage counts as too-many-pixels
+    return true;
+  });
+  await assert.rejects(probeImageHeader(photo.subarray(0, 200)), ImageDecodeError);
 });

@@ -5,7 +5,7 @@
  */
 import {readFile} from 'node:fs/promises';
 import {extname, join} from 'node:path';
-import {probeImage} from '../image/sharp-image.js';
+import {probeImageHeader} from '../image/decode-image.js';
 import {type IndexEntry, sha256Hex} from './download-index.js';
 import {IMAGE_EXTENSIONS, sniffImageType} from './sniff.js';
 
@@ -44,7 +44,7 @@ async function adoptFile(directory: string, name: string, pixelLimit: number): P
   try {
     const bytes = await readFile(join(directory, name));
     if (sniffImageType(bytes) === null) return null;
-    const probe = await probeImage(bytes, pixelLimit);
+    const probe = await probeImageHeader(bytes, pixelLimit);
     return {
       name,
       sha256: sha256Hex(bytes),

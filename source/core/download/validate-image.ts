@@ -1,8 +1,9 @@
 /**
  * The checks a body must pass before it is kept: not an HTML page, an image magic number sharp can decode, a
- * size within bounds, not cut short, and a header that decodes within the pixel limit.
+ * size within bounds, not cut short, and a header that decodes within the pixel limit (probeImageHeader).
  */
-import {ImageDecodeError, probeImage} from '../image/sharp-image.js';
+import {probeImageHeader} from '../image/decode-image.js';
+import {ImageDecodeError} from '../image/sharp-image.js';
 import {hasImageEnd, looksLikeHtml, type SniffedType, sniffImageType} from './sniff.js';
 import type {FailureReason} from './types.js';
 
@@ -40,7 +41,7 @@ export async function validateImage(bytes: Uint8Array, limits: ImageLimits): Pro
     return {ok: false, reason: 'truncated', message: `the ${type} data has no end marker (cut short)`};
   }
   try {
-    const probe = await probeImage(bytes, limits.pixelLimit);
+    const probe = await probeImageHeader(bytes, limits.pixelLimit);
     return {ok: true, type, width: probe.width, height: probe.height, format: probe.format};
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -13,7 +13,6 @@ export interface ImageProbe {
   format: string;
   width: number;
   height: number;
-  channels: number;
 }
 
 export class ImageDecodeError extends Error {
@@ -111,7 +110,7 @@ function checkProbe(metadata: Metadata, pixelLimit: number): ImageProbe {
   if (width * height > pixelLimit) {
     throw new ImageDecodeError(`image is ${width}x${height}, over the ${pixelLimit}-pixel limit`);
   }
-  return {format: metadata.format, width, height, channels: metadata.channels ?? 0};
+  return {format: metadata.format, width, height};
 }
 
 function decodeFailureReason(error: unknown): string {
