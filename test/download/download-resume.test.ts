@@ -6,6 +6,7 @@ import {after, before, test} from 'node:test';
 import {downloadImages} from '../../source/core/download/download-images.js';
 import {DOWNLOAD_INDEX_FILE, sha256Hex} from '../../source/core/download/download-index.js';
 import {ImageStore} from '../../source/core/download/image-store.js';
+import {atomicTempPath} from '../../source/core/fs/atomic-write.js';
 import {probeImage} from '../../source/core/image/sharp-image.js';
 import {FIXTURE_IMAGES_DIR, type ImageServer, startImageServer} from '../helpers/image-server.js';
 import {checkFolder, readIndex} from './check-folder.js';
@@ -79,7 +80,10 @@ test('opening a folder after a crash: stale temp files go, torn and dangling ind
   await copyFile(join(FIXTURE_IMAGES_DIR, 'photo_640x480.jpg'), join(outputDir, 'img_000001.jpg'));
   await copyFile(join(FIXTURE_IMAGES_DIR, 'square_224.png'), join(outputDir, 'img_000002.png'));
   await copyFile(join(FIXTURE_IMAGES_DIR, 'gray_320x240.jpg'), join(outputDir, 'holiday.jpg'));
-  await writeFile(join(outputDir, '.tmp-img_000003.jpg-4242-deadbeef'), 'half an image');
+  // Named as writeFileAtomic names its temp files, so the store's clean-up pattern is checked against the real thing.
+  const stale = atomicTempPath(join(outputDir, 'img_000003.jpg'));
+  assert.notEqual(stale, atomicTempPath(join(outputDir, 'img_000003.jpg')), 'a new temp name per call');
+  await writeFile(stale, 'half an image');
   const photo = await readFile(join(outputDir, 'img_000001.jpg'));
   const {createHash} = await import('node:crypto');
   const good = {
