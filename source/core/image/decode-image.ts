@@ -1,7 +1,7 @@
 /**
- * Decoding for preprocessing. JPEGs go to libturbojpeg where the system has it (turbojpeg.ts: the same bytes for a
- * third to a half of the CPU); every other format, and every JPEG it declines, to sharp (sharp-image.ts), which
- * also words the reasons for files that fail.
+ * Decoding for preprocessing, and header probes for the downloader's validation. JPEGs go to libturbojpeg where
+ * the system has it (turbojpeg.ts: the same bytes for a third to a half of the CPU); every other format, and every
+ * JPEG it declines, to sharp (sharp-image.ts), which also words the reasons for files that fail.
  */
 import {readFile} from 'node:fs/promises';
 import {seededRandom} from '../random.js';
