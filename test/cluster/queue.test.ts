@@ -88,6 +88,22 @@ test('cluster shards start after the shards already in the collection', {timeout
   assert.equal(r.cli('EXISTS', 'bull:existing:00000005'), '1');
 });
 
+test('after Redis lost the queue, the same source gets the same shard ids back from the collection', {
+  timeout: 120_000,
+}, async (t) => {
+  const r = await server(t);
+  if (!r) return;
+  const first = await submitShards(submitOptions(r, 'lost'));
+  assert.equal(first.record.firstShard, '00000000');
+  // Two shards were committed before Redis lost everything.
+  for (const id of ['00000000', '00000001'])
+    await mkdir(join(work, 'lost', 'embeddings', 'shards', id), {recursive: true});
+  r.cli('FLUSHALL');
+  const again = await submitShards(submitOptions(r, 'lost'));
+  assert.equal(again.record.firstShard, '00000000', 'not shifted past the committed shards');
+  assert.deepEqual([again.added, again.existing], [4, 0]);
+});
+
 test('a failing shard is listed with its reason; retry-failed puts it back and a worker finishes it', {
   timeout: 120_000,
 }, async (t) => {

@@ -3,11 +3,12 @@
  * record ties it to one collection and one source, so a second submit of the same source adds nothing, and a
  * different source or collection on the same queue is refused with the fix instead of mixing shards.
  */
-import {readdir} from 'node:fs/promises';
+import {readdir, readFile} from 'node:fs/promises';
 import {hostname} from 'node:os';
 import {join, resolve} from 'node:path';
 import {checkProviderSettings, DEFAULT_PICSUM_URL} from '../download/providers.js';
 import {UserError} from '../errors.js';
+import {writeFileAtomic} from '../fs/atomic-write.js';
 import {ClusterQueue} from './queue.js';
 import type {RedisAddress} from './redis-url.js';
 import {assignShardIds, type ClusterSourceOptions, cutSource} from './shard-specs.js';
@@ -63,7 +64,7 @@ export async function submitShards(options: SubmitOptions): Promise<SubmitReport
     const embeddingsDir = resolve(options.embeddingsDir);
     const imagesDir =
       source.provider === 'local' ? resolve(source.inputDir ?? '') : resolve(options.imagesDir);
-    const existing = await queue.readRecord();
+    const existing = (await queue.readRecord()) ?? (await readSubmission(embeddingsDir, cut.fingerprint));
     const firstShard = existing ? Number(existing.firstShard) : await nextShardNumber(embeddingsDir);
     const wanted: ClusterRecord = {
       format: 1,
@@ -84,6 +85,7 @@ export async function submitShards(options: SubmitOptions): Promise<SubmitReport
     };
     const {record} = await queue.claimRecord(wanted);
     checkSameSubmission(record, wanted);
+    await writeSubmission(embeddingsDir, record);
     const specs = assignShardIds(cut, Number(record.firstShard));
     const added = await queue.addShards(specs, options.retry);
     return {
@@ -118,6 +120,33 @@ function checkSameSubmission(held: ClusterRecord, wanted: ClusterRecord): void {
       `a source is cut into shards once: ${fix}`,
     );
   }
+}
+
+/**
+ * The record also lives in the collection, under its source's fingerprint: if Redis loses the queue, the same
+ * source submitted again gets the same shard ids, so shards already committed are recognised, not duplicated.
+ */
+function submissionPath(embeddingsDir: string, fingerprint: string): string {
+  return join(embeddingsDir, 'cluster', `submission-${fingerprint.slice(0, 16)}.json`);
+}
+
+async function readSubmission(embeddingsDir: string, fingerprint: string): Promise<ClusterRecord | null> {
+  const text = await readFile(submissionPath(embeddingsDir, fingerprint), 'utf8').catch(() => null);
+  const record = text === null ? null : (JSON.parse(text) as ClusterRecord);
+  return record?.fingerprint === fingerprint ? record : null;
+}
+
+async function writeSubmission(embeddingsDir: string, record: ClusterRecord): Promise<void> {
+  const path = submissionPath(embeddingsDir, record.fingerprint);
+  if ((await readSubmission(embeddingsDir, record.fingerprint)) !== null) return;
+  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw new UserError(
+        `cannot write to the collection ${embeddingsDir} (${error.code ?? error.message})`,
+        'the submitter and every worker need to write there: check the path and its permissions',
+      );
+    },
+  );
 }
 
 /**
