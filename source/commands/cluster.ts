@@ -71,6 +71,12 @@ export const clusterCommand = defineCommand({
     const [action, ...extra] = input;
     if (extra.length > 0)
       throw new UserError(`unexpected arguments: ${extra.join(' ')}`, "see 'visual-cortex cluster --help'");
+    if (action !== 'submit' && action !== 'status' && action !== 'retry-failed') {
+      throw new UserError(
+        action === undefined ? 'cluster needs an action' : `unknown cluster action '${action}'`,
+        'use: visual-cortex cluster submit | status | retry-failed',
+      );
+    }
     const address = redisUrlFrom(flags.redis, env);
     const onEvent = redisPrinter((line) => io.stderr.write(`${line}\n`));
     switch (action) {
@@ -120,10 +126,7 @@ export const clusterCommand = defineCommand({
         return 0;
       }
       default:
-        throw new UserError(
-          action === undefined ? 'cluster needs an action' : `unknown cluster action '${action}'`,
-          'use: visual-cortex cluster submit | status | retry-failed',
-        );
+        throw new Error(`unreachable cluster action ${action}`);
     }
   },
 });
