@@ -30,6 +30,14 @@ export const commandLoaders: Record<string, {summary: string; load: () => Promis
     summary: 'list, pull, verify and remove models',
     load: async () => (await import('./models.js')).modelsCommand as unknown as Command,
   },
+  cluster: {
+    summary: 'submit a source as shard jobs to Redis for many machines; status; retry-failed',
+    load: async () => (await import('./cluster.js')).clusterCommand as unknown as Command,
+  },
+  worker: {
+    summary: 'cluster: take shard jobs from Redis and process them (run on any number of machines)',
+    load: async () => (await import('./worker.js')).workerCommand as unknown as Command,
+  },
   presets: {
     summary: 'list, show, save and delete saved set-ups',
     load: async () => (await import('./presets.js')).presetsCommand as unknown as Command,
