@@ -4,6 +4,7 @@ import {resolveModelsDir} from '../core/model/model-folder.js';
 import {INDEX_CHOICES, type IndexChoice} from '../core/search/searcher.js';
 import {buildServer} from '../server/app.js';
 import {openCollectionBackend} from '../server/collection-backend.js';
+import {isAllowableHostName} from '../server/host-check.js';
 import {defineCommand} from './command.js';
 import {printJson, printLine} from './output.js';
 
@@ -15,13 +16,17 @@ export const serveCommand = defineCommand({
   usage: `
   Usage
     $ visual-cortex serve [--dir data/embeddings] [--model M] [--host 127.0.0.1] [--port 8787] [--token T]
+                          [--allow-host NAME]
 
   Options
     --dir DIR        the embeddings folder (default data/embeddings)
     --model M        model for queries (default: the one in metadata.json)
     --host HOST      address to bind (default 127.0.0.1); any other address needs --token
     --port N         port (default 8787; 0 picks a free one)
-    --token T        require "Authorization: Bearer T" on the API (or $VISUAL_CORTEX_TOKEN)
+    --token T        require "Authorization: Bearer T" on the API (or $VISUAL_CORTEX_TOKEN);
+                     uploads (POST /api/embed) are refused without one
+    --allow-host N   also answer requests addressed to host name N (repeat or comma-separate;
+                     .example.com allows it and its subdomains); needed behind a reverse proxy
     --index I        auto | exact | hnsw (default auto)
     --max-k N        largest k a client may ask for (default 100)
     --no-cache       embed uploads without the embedding cache
@@ -37,6 +42,7 @@ export const serveCommand = defineCommand({
     host: {type: 'string', default: '127.0.0.1'},
     port: {type: 'number', default: 8787},
     token: {type: 'string'},
+    allowHost: {type: 'string', isMultiple: true},
     index: {type: 'string', default: 'auto'},
     maxK: {type: 'number', default: 100},
     cache: {type: 'boolean', default: true},
@@ -56,6 +62,22 @@ export const serveCommand = defineCommand({
         'use --port 8787',
       );
     }
+    if (!Number.isInteger(flags.maxK) || flags.maxK < 1 || flags.maxK > 10_000) {
+      throw new UserError(
+        `--max-k must be a whole number from 1 to 10000, got ${flags.maxK}`,
+        'use --max-k 100',
+      );
+    }
+    const allowHosts = (flags.allowHost ?? [])
+      .flatMap((entry) => entry.split(','))
+      .map((name) => name.trim());
+    for (const name of allowHosts) {
+      if (!isAllowableHostName(name))
+        throw new UserError(
+          `--allow-host '${name}' is not a host name`,
+          'give a name without scheme, port or path, e.g. --allow-host photos.example.com (or .example.com)',
+        );
+    }
     if (!INDEX_CHOICES.includes(flags.index as IndexChoice)) {
       throw new UserError(`unknown --index '${flags.index}'`, `use one of ${INDEX_CHOICES.join(', ')}`);
     }
@@ -73,7 +95,14 @@ export const serveCommand = defineCommand({
       cache?.close();
       throw error;
     }
-    const server = await buildServer({backend, token, maxK: flags.maxK});
+    const server = await buildServer({
+      backend,
+      token,
+      bind: flags.host,
+      allowHosts,
+      maxK: flags.maxK,
+      logError: (line) => io.stderr.write(`${line}\n`),
+    });
     try {
       const address = await server
         .listen({host: flags.host, port: flags.port})
@@ -86,13 +115,14 @@ export const serveCommand = defineCommand({
           throw error;
         });
       const stats = backend.stats();
-      if (flags.json) printJson(io, {url: address, ...stats, auth: Boolean(token)});
+      if (flags.json) printJson(io, {url: address, ...stats, auth: Boolean(token), uploads: Boolean(token)});
       else {
         printLine(
           io,
           `serving ${stats.count} images (${stats.model}, ${stats.dtype}, ${stats.dims}-d, ${stats.index} search)`,
         );
         printLine(io, `web UI and API at ${address}${token ? '  (bearer token required)' : ''}`);
+        if (!token) printLine(io, 'uploads (POST /api/embed) are off: start with --token T to accept them');
         printLine(io, 'press Ctrl+C to stop');
       }
       await new Promise<void>((resolveStop) => {

@@ -1,21 +1,38 @@
 /**
- * The REST API and web UI over one embeddings folder. A thin adapter: it validates and bounds requests, then
- * calls the backend; every error leaves as JSON with a fitting status code.
+ * The REST API and web UI over one embeddings folder. A thin adapter: it checks who may ask (Host, origin, token,
+ * judged on the route the router chose), validates and bounds requests, then calls the backend; every error
+ * leaves as JSON with a fitting status code, and every 500 is logged.
  */
 import {createReadStream} from 'node:fs';
 import {extname} from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify';
+import {type Access, authorise, refuseCrossOrigin} from './access.js';
 import {BadQueryError, type ServeBackend} from './backend.js';
+import {type BodyLimits, createGate, readRawBody, readUploads} from './bodies.js';
+import {hostCheck} from './host-check.js';
+import {HttpError} from './http-error.js';
+import {parseClientQuery, parseId, parseWhole, refuseRepeated} from './params.js';
 import {webPage} from './web-page.js';
 
 export interface ServerOptions {
   backend: ServeBackend;
-  /** When set, every /api request needs `Authorization: Bearer <token>` (or `?token=` for images). */
+  /** When set, /api routes need `Authorization: Bearer <token>` (`?token=` on images); writes always need one. */
   token?: string;
+  /** The address the server binds to (for the Host check); loopback when left out. */
+  bind?: string;
+  /** Host names besides this machine's that clients may use (`.example.com` for a domain and its subdomains). */
+  allowHosts?: readonly string[];
   maxK?: number;
+  /** Bytes per uploaded file or image body (default 20 MB). */
   maxUploadBytes?: number;
+  /** Bytes of all files in one upload request (default 64 MB). */
+  maxRequestBytes?: number;
   maxUploadFiles?: number;
+  /** Requests holding bodies in memory at once (default 2); more get a 503. */
+  maxConcurrentUploads?: number;
+  /** Where 500s are reported, one entry each with its stack (default: stderr). */
+  logError?: (line: string) => void;
   logger?: boolean;
 }
 
@@ -30,100 +47,118 @@ const IMAGE_TYPES: Record<string, string> = {
   '.avif': 'image/avif',
 };
 
+const access = (level: Access) => ({config: {access: level}});
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const maxK = options.maxK ?? 100;
-  const maxUploadBytes = options.maxUploadBytes ?? 20 * 1024 * 1024;
-  const app = Fastify({logger: options.logger ?? false, bodyLimit: maxUploadBytes});
-  await app.register(multipart, {limits: {fileSize: maxUploadBytes, files: options.maxUploadFiles ?? 32}});
-  // Image bodies (query by example) arrive raw; keep them as bytes.
-  app.addContentTypeParser(
-    /^(image\/.*|application\/octet-stream)$/,
-    {parseAs: 'buffer'},
-    (_request, body, done) => done(null, body),
+  const fileBytes = options.maxUploadBytes ?? 20 * 1024 * 1024;
+  const limits: BodyLimits = {
+    fileBytes,
+    requestBytes: options.maxRequestBytes ?? Math.max(fileBytes, 64 * 1024 * 1024),
+    files: options.maxUploadFiles ?? 32,
+  };
+  const gate = createGate(options.maxConcurrentUploads ?? 2);
+  const logError = options.logError ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const hostAllowed = hostCheck({bind: options.bind ?? '127.0.0.1', allowHosts: options.allowHosts});
+  const token = options.token || undefined;
+
+  const app = Fastify({logger: options.logger ?? false, bodyLimit: 64 * 1024});
+  // Only the bodies the handlers read themselves, counting bytes: no JSON or text parser buffers a body first.
+  app.removeAllContentTypeParsers();
+  await app.register(multipart);
+  app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, (_request, _payload, done) =>
+    done(null),
   );
 
-  app.setErrorHandler((error: Error & {statusCode?: number; code?: string}, _request, reply) => {
-    if (error instanceof BadQueryError) return reply.code(400).send({error: error.message});
+  app.setErrorHandler((error: Error & {statusCode?: number}, request, reply) => {
+    if (error instanceof HttpError) reply.headers(error.headers);
     const status =
-      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    const message = status === 500 ? 'internal error' : error.message;
-    if (status === 500) app.log.error(error);
-    return reply.code(status).send({error: message});
+      error instanceof BadQueryError
+        ? 400
+        : error.statusCode && error.statusCode >= 400 && error.statusCode < 600 && error.statusCode !== 500
+          ? error.statusCode
+          : 500;
+    if (status === 500) {
+      const route = request.routeOptions.url ?? '(no route)';
+      logError(`serve: internal error on ${request.method} ${route}: ${error.stack ?? error.message}`);
+    }
+    return reply.code(status).send({error: status === 500 ? 'internal error' : error.message});
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({error: 'not found'}));
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (!options.token || !request.url.startsWith('/api/')) return;
-    if (request.url.startsWith('/api/health')) return;
-    const header = request.headers.authorization;
-    const queryToken = (request.query as {token?: string} | undefined)?.token;
-    const presented = header?.startsWith('Bearer ') ? header.slice(7) : queryToken;
-    if (presented !== options.token) {
-      await reply.code(401).send({error: 'missing or wrong bearer token'});
-    }
+  app.addHook('onRequest', async (request) => {
+    if (!hostAllowed(request.headers.host))
+      throw new HttpError(
+        403,
+        'the Host header does not name this server; start serve with --allow-host NAME to accept that name',
+      );
+    refuseCrossOrigin(request);
+    authorise(request, token);
+    refuseRepeated(request.query);
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('cross-origin-resource-policy', 'same-origin');
+    reply.header('x-frame-options', 'DENY');
+    // A body still arriving is not read to its end (keep-alive would drain it): the connection closes instead.
+    if (!request.raw.complete) reply.header('connection', 'close');
   });
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(webPage));
-  app.get('/api/health', async () => ({status: 'ok'}));
-  app.get('/api/stats', async () => options.backend.stats());
+  app.get('/', access('public'), async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(webPage),
+  );
+  app.get('/api/health', access('public'), async () => ({status: 'ok'}));
+  app.get('/api/stats', access('read'), async () => options.backend.stats());
 
-  app.get('/api/search', async (request) => {
+  app.get('/api/search', access('read'), async (request) => {
     const query = request.query as {q?: string; id?: string; k?: string};
-    const k = parseK(query.k, maxK);
+    const k = query.k === undefined ? 10 : parseWhole(query.k, 'k', 1, maxK);
+    if (query.id !== undefined && query.q !== undefined)
+      throw new HttpError(400, 'give either ?q=… or ?id=N, not both');
     if (query.id !== undefined) return {results: await options.backend.searchById(parseId(query.id), k)};
     const text = query.q?.trim();
     if (!text) throw new BadQueryError("give a text query with ?q=… (or ?id=N to search by an image's row)");
-    if (text.length > 1000) throw new BadQueryError('query text is longer than 1000 characters');
-    return {results: await options.backend.searchText(text, k)};
+    return {results: await options.backend.searchText(parseClientQuery(text), k)};
   });
 
-  app.post('/api/search', async (request) => {
-    const k = parseK((request.query as {k?: string}).k, maxK);
-    const bytes = await readImageBody(request);
-    return {results: await options.backend.searchImage(bytes, k)};
-  });
-
-  app.get('/api/images/:id', async (request, reply) => serveImage(options.backend, request, reply));
-
-  app.post('/api/embed', async (request, reply) => {
-    if (!request.isMultipart())
-      throw new BadQueryError('send images as multipart/form-data (field name: files)');
-    const files: {name: string; data: Uint8Array}[] = [];
-    for await (const part of request.files()) {
-      const data = await part.toBuffer();
-      files.push({name: part.filename || `upload-${files.length}`, data});
+  app.post('/api/search', access('read'), async (request) => {
+    const raw = (request.query as {k?: string}).k;
+    const k = raw === undefined ? 10 : parseWhole(raw, 'k', 1, maxK);
+    const leave = gate.enter();
+    try {
+      const bytes = await readImageBody(request, limits);
+      return {results: await options.backend.searchImage(bytes, k)};
+    } finally {
+      leave();
     }
-    if (files.length === 0) throw new BadQueryError('no files in the upload');
-    const result = await options.backend.embedUploads(files);
-    return reply.code(result.added.length > 0 ? 201 : 422).send(result);
+  });
+
+  app.get('/api/images/:id', access('image'), async (request, reply) =>
+    serveImage(options.backend, request, reply),
+  );
+
+  app.post('/api/embed', access('write'), async (request, reply) => {
+    const leave = gate.enter();
+    try {
+      const files = await readUploads(request, limits);
+      const result = await options.backend.embedUploads(files);
+      return reply.code(result.added.length > 0 ? 201 : 422).send(result);
+    } finally {
+      leave();
+    }
   });
 
   app.addHook('onClose', async () => options.backend.close());
   return app;
 }
 
-function parseK(raw: string | undefined, maxK: number): number {
-  if (raw === undefined || raw === '') return 10;
-  const k = Number(raw);
-  if (!Number.isInteger(k) || k < 1 || k > maxK)
-    throw new BadQueryError(`k must be a whole number from 1 to ${maxK}`);
-  return k;
-}
-
-function parseId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isInteger(id) || id < 0) throw new BadQueryError('id must be a non-negative whole number');
-  return id;
-}
-
-async function readImageBody(request: FastifyRequest): Promise<Uint8Array> {
+async function readImageBody(request: FastifyRequest, limits: BodyLimits): Promise<Uint8Array> {
   if (request.isMultipart()) {
-    const part = await request.file();
-    if (!part) throw new BadQueryError('the upload holds no file');
-    return part.toBuffer();
+    const [file] = await readUploads(request, {...limits, requestBytes: limits.fileBytes, files: 1});
+    return file!.data;
   }
-  const body = request.body;
-  if (!(body instanceof Uint8Array) || body.length === 0) {
+  const body = request.headers['content-type'] ? await readRawBody(request, limits.fileBytes) : undefined;
+  if (!body || body.length === 0) {
     throw new BadQueryError(
       'send an image as the request body (Content-Type image/*) or as multipart/form-data',
     );
@@ -136,9 +171,5 @@ async function serveImage(backend: ServeBackend, request: FastifyRequest, reply:
   const path = await backend.imagePath(id);
   if (path === undefined) return reply.code(404).send({error: `no image with id ${id}`});
   const type = IMAGE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
-  return reply
-    .type(type)
-    .header('cache-control', 'private, max-age=3600')
-    .header('x-content-type-options', 'nosniff')
-    .send(createReadStream(path));
+  return reply.type(type).header('cache-control', 'private, max-age=3600').send(createReadStream(path));
 }

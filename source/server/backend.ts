@@ -1,4 +1,6 @@
 /** What the HTTP layer needs from the engine; the real one wraps the searcher, embedder and cache. */
+import type {Query, QueryTerm} from '../core/search/query.js';
+
 export interface SearchHit {
   rank: number;
   id: number;
@@ -24,9 +26,28 @@ export class BadQueryError extends Error {
   override readonly name = 'BadQueryError';
 }
 
+/** A query from a client: its image terms hold uploaded bytes, never a path on the server. */
+export interface ClientQuery {
+  terms: (Exclude<QueryTerm, {kind: 'image'}> | {kind: 'image'; image: Uint8Array; weight: number})[];
+}
+
+/** Narrows a parsed query to a ClientQuery, refusing any term that names a server-side file. */
+export function clientQuery(query: Query): ClientQuery {
+  const terms: ClientQuery['terms'] = [];
+  for (const term of query.terms) {
+    if (term.kind === 'image' && typeof term.image === 'string')
+      throw new BadQueryError(
+        'image: terms name files on the server and are not taken over HTTP; POST the image to /api/search (as the body or a multipart file), or use id:N for an image in the collection',
+      );
+    terms.push(term as ClientQuery['terms'][number]);
+  }
+  return {terms};
+}
+
 export interface ServeBackend {
   stats(): CollectionStats;
-  searchText(query: string, k: number): Promise<SearchHit[]>;
+  /** A parsed query (text, id: and uploaded-image terms); the backend checks it again with clientQuery. */
+  searchText(query: ClientQuery, k: number): Promise<SearchHit[]>;
   searchImage(bytes: Uint8Array, k: number): Promise<SearchHit[]>;
   searchById(id: number, k: number): Promise<SearchHit[]>;
   /** Absolute path of row `id`'s image, already checked to lie inside the dataset folder; undefined if none. */

@@ -17,7 +17,13 @@ import {isDtype} from '../core/model/model-folder.js';
 import {readFloat32Matrix, readUnicodeArray} from '../core/npy.js';
 import {imageQuery, rowQuery} from '../core/search/query.js';
 import {createSearcher, type IndexChoice} from '../core/search/searcher.js';
-import {BadQueryError, type EmbedUploadResult, type SearchHit, type ServeBackend} from './backend.js';
+import {
+  BadQueryError,
+  clientQuery,
+  type EmbedUploadResult,
+  type SearchHit,
+  type ServeBackend,
+} from './backend.js';
 
 export interface CollectionBackendOptions {
   dir: string;
@@ -163,7 +169,8 @@ export async function openCollectionBackend(options: CollectionBackendOptions): 
       dims: searcher.dims,
       index: searcher.index,
     }),
-    searchText: (query, k) => asBadQuery(() => searcher.search(query, k)) as Promise<SearchHit[]>,
+    searchText: (query, k) =>
+      asBadQuery(() => searcher.search(clientQuery(query), k)) as Promise<SearchHit[]>,
     searchImage: (bytes, k) => asBadQuery(() => searcher.search(imageQuery(bytes), k)),
     searchById: (id, k) => {
       if (id >= searcher.count) return Promise.reject(new BadQueryError(`no image with id ${id}`));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 import type {FastifyInstance} from 'fastify';
+import {describeQuery} from '../../source/core/search/query.js';
 import {buildServer} from '../../source/server/app.js';
 import {BadQueryError, type ServeBackend} from '../../source/server/backend.js';
 
@@ -8,7 +9,7 @@ const calls: string[] = [];
 const fakeBackend: ServeBackend = {
   stats: () => ({count: 2, model: 'fake', dtype: 'fp32', dims: 4, index: 'exact'}),
   searchText: async (query, k) => {
-    calls.push(`text:${query}:${k}`);
+    calls.push(`text:${describeQuery(query)}:${k}`);
     return [{rank: 1, id: 0, file: 'a.jpg', score: 0.5}];
   },
   searchImage: async (bytes) => {
@@ -50,7 +51,7 @@ test('text search returns ranked results and bounds k', async () => {
   const response = await fetch(`${base}/api/search?q=a%20red%20car&k=3`, {headers: authed});
   assert.equal(response.status, 200);
   assert.deepEqual(await response.json(), {results: [{rank: 1, id: 0, file: 'a.jpg', score: 0.5}]});
-  assert.ok(calls.includes('text:a red car:3'));
+  assert.ok(calls.includes('text:"a red car":3'));
   for (const k of ['0', '51', 'x', '2.5']) {
     const bad = await fetch(`${base}/api/search?q=x&k=${k}`, {headers: authed});
     assert.equal(bad.status, 400, `k=${k}`);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {closeSync, constants, openSync} from 'node:fs';
 import {cp, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -22,6 +24,9 @@ interface Hit {
 let root: string;
 let server: FastifyInstance;
 let base: string;
+// Uploads need a token even on loopback; the web UI takes it from the URL fragment.
+const token = 'collection-test-token';
+const auth = {authorization: `Bearer ${token}`};
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'vc-serve-'));
@@ -41,7 +46,7 @@ before(async () => {
     modelsDir: join(root, 'models'),
     cache: openEmbeddingCache(join(root, 'cache.sqlite')),
   });
-  server = await buildServer({backend});
+  server = await buildServer({backend, token});
   base = await server.listen({host: '127.0.0.1', port: 0});
 });
 
@@ -51,7 +56,7 @@ after(async () => {
 });
 
 async function getJson<T>(path: string, init?: RequestInit): Promise<{status: number; body: T}> {
-  const response = await fetch(`${base}${path}`, init);
+  const response = await fetch(`${base}${path}`, {...init, headers: {...auth, ...init?.headers}});
   return {status: response.status, body: (await response.json()) as T};
 }
 
@@ -89,17 +94,43 @@ test('query by example finds the same image first; a bad image is a 400', async 
   assert.match(bad.body.error, /image/);
 });
 
+test('image: paths in a query never reach the file system over HTTP (a FIFO would block a reader)', async () => {
+  const fifo = join(root, 'query.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const image = join(fixtureImages, 'square_224.png');
+  try {
+    for (const q of [
+      `image:${fifo}`,
+      `"a dog" + 0.5*IMAGE:"${fifo}"`,
+      `image:${image}`,
+      `- image:${image}`,
+    ]) {
+      const response = await fetch(`${base}/api/search?q=${encodeURIComponent(q)}`, {
+        headers: auth,
+        signal: AbortSignal.timeout(5000),
+      });
+      assert.equal(response.status, 400, q);
+      assert.match(((await response.json()) as {error: string}).error, /POST the image.*id:N/);
+    }
+  } finally {
+    // Code that did open the FIFO is blocked in open(); a writer end releases it so the test can end.
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {}
+  }
+});
+
 test('images are served from the dataset folder only', async () => {
   const {body} = await getJson<{results: Hit[]}>('/api/search?q=square&k=8');
   const square = body.results.find((hit) => hit.file === 'square_224.png')!;
-  const image = await fetch(`${base}/api/images/${square.id}`);
+  const image = await fetch(`${base}/api/images/${square.id}`, {headers: auth});
   assert.equal(image.status, 200);
   assert.equal(image.headers.get('content-type'), 'image/png');
   assert.deepEqual(
     Buffer.from(await image.arrayBuffer()),
     await readFile(join(fixtureImages, 'square_224.png')),
   );
-  assert.equal((await fetch(`${base}/api/images/99`)).status, 404);
+  assert.equal((await fetch(`${base}/api/images/99`, {headers: auth})).status, 404);
 });
 
 test('a filenames list that points outside the dataset is refused', async () => {
@@ -162,7 +193,7 @@ test('the web UI searches, shows scores and searches by a clicked result (headle
   }
   try {
     const page = await browser.newPage();
-    await page.goto(base);
+    await page.goto(`${base}/#token=${token}`);
     await page.waitForFunction("document.getElementById('stats')?.textContent?.includes('images')");
     await page.fill('#query', 'a photo');
     await page.press('#query', 'Enter');
