@@ -10,6 +10,7 @@ import meow from 'meow';
 import {type Command, globalFlags, type Io} from './commands/command.js';
 import {reportError} from './commands/output.js';
 import {commandLoaders} from './commands/registry.js';
+import {unknownFlagError} from './commands/unknown-flags.js';
 import {removeTrackedTempFiles} from './core/fs/temp-files.js';
 
 const overview = `
@@ -67,6 +68,11 @@ async function main(): Promise<number> {
     io.stdout.write(overview);
     return 0;
   }
+
+  // Before meow, whose own refusal names the flag but not the one meant nor where to look.
+  const helpCommand = name === 'dashboard' ? 'visual-cortex run' : `visual-cortex ${name}`;
+  const unknownFlag = unknownFlagError(rest, {...globalFlags, ...command.flags}, helpCommand);
+  if (unknownFlag) return reportError(io, unknownFlag, rest.includes('--json'));
 
   const cli = meow(command.usage, {
     importMeta: import.meta,
