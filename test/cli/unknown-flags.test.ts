@@ -62,7 +62,10 @@ describe('unknown flags', () => {
 
   test('the CLI refuses with the suggestion and exit code 2, before doing anything', () => {
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'source/cli.tsx', ...args], {cwd: ROOT, encoding: 'utf8'});
+      spawnSync(process.execPath, ['--import', 'tsx', 'source/cli.tsx', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
     const plain = run('run', '--cout', '5');
     assert.equal(plain.status, 2);
     assert.equal(plain.stdout, '');

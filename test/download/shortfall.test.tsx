@@ -123,7 +123,10 @@ describe('why a download ended short', () => {
     );
     const frame = lastFrame() ?? '';
     unmount();
-    assert.match(frame, /88 short of 100: most failures were too-small \(80 of 88\): bodies smaller than --min-bytes/);
+    assert.match(
+      frame,
+      /88 short of 100: most failures were too-small \(80 of 88\): bodies smaller than --min-bytes/,
+    );
     assert.match(frame, /fix: lower --min-bytes N \(default 1024\)/);
   });
 });
@@ -159,7 +162,10 @@ describe('the download command, ending short', () => {
       explicitFlags: new Set(),
     });
     assert.equal(code, 1);
-    assert.match(out.text(), /^4 short: failures were too-small \(all \d+\): bodies smaller than --min-bytes$/m);
+    assert.match(
+      out.text(),
+      /^4 short: failures were too-small \(all \d+\): bodies smaller than --min-bytes$/m,
+    );
     assert.match(out.text(), /^ {2}fix: lower --min-bytes N \(default 1024\)$/m);
   });
 });
