@@ -2,7 +2,7 @@ import type {AnyFlags} from 'meow';
 import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
 import {runPipeline} from '../core/run/run-pipeline.js';
 import {assertRunSetup, RUN_DEFAULTS, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
-import {explainShortfall, runTakesFlag} from '../core/run/shortfall.js';
+import {endedShort, explainShortfall, runTakesFlag} from '../core/run/shortfall.js';
 import {type CommandContext, defineCommand, type Io} from './command.js';
 import {formatBytes, printJson, printLine} from './output.js';
 
@@ -82,8 +82,7 @@ export const runCommand = defineCommand({
     });
     if (context.flags.json) printJson(context.io, report);
     else printSummary(context.io, report);
-    // Like `download`, a run that ended short of --count exits 1 (it embedded what it has).
-    return report.interrupted || (report.download && explainShortfall(report.download)) ? 1 : 0;
+    return report.interrupted || endedShort(report.download) ? 1 : 0;
   },
 });
 

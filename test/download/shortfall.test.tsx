@@ -9,9 +9,13 @@ import {downloadCommand} from '../../source/commands/download.js';
 import {printSummary} from '../../source/commands/run.js';
 import type {DownloadReport} from '../../source/core/download/types.js';
 import type {RunReport} from '../../source/core/run/run-pipeline.js';
-import {explainShortfall, runTakesFlag} from '../../source/core/run/shortfall.js';
+import {RUN_DEFAULTS} from '../../source/core/run/run-setup.js';
+import {endedShort, explainShortfall, runTakesFlag} from '../../source/core/run/shortfall.js';
+import {DashboardApp} from '../../source/ui/dashboard-app.js';
+import type {DashboardServices} from '../../source/ui/dashboard-services.js';
 import {SummaryScreen} from '../../source/ui/summary-screen.js';
 import {type ImageServer, startImageServer} from '../helpers/image-server.js';
+import {eventually, frameMatches, press, settle} from '../ui/keys.js';
 
 function downloadReport(over: Partial<DownloadReport> = {}): DownloadReport {
   return {
@@ -128,6 +132,44 @@ describe('why a download ended short', () => {
       /88 short of 100: most failures were too-small \(80 of 88\): bodies smaller than --min-bytes/,
     );
     assert.match(frame, /fix: lower --min-bytes N \(default 1024\)/);
+  });
+});
+
+describe('ending short exits 1', () => {
+  test('endedShort: short, complete, interrupted', () => {
+    assert.equal(endedShort(downloadReport()), true);
+    assert.equal(endedShort(downloadReport({total: 100})), false);
+    assert.equal(endedShort(downloadReport({interrupted: true})), false);
+    assert.equal(endedShort(null), false);
+  });
+
+  test('the dashboard: a run that ended short shows why, and quitting reports 1', async () => {
+    const services: DashboardServices = {
+      devices: [{device: 'cpu', available: true}],
+      listModels: async () => [{name: 'ViT-B-32', installed: {fp32: true}}],
+      pullModel: async () => {},
+      listPresets: () => [],
+      savePreset: () => {},
+      deletePreset: () => {},
+      startRun: async () => runReport(downloadReport()),
+      renderValidation: () => null,
+    };
+    const exits: number[] = [];
+    const {lastFrame, stdin, unmount} = render(
+      <DashboardApp
+        services={services}
+        initialSetup={{...RUN_DEFAULTS, count: 100}}
+        initialScreen="run"
+        onExit={(code) => exits.push(code)}
+        onForceExit={() => {}}
+        renderIntervalMs={10}
+      />,
+    );
+    await frameMatches(lastFrame, /88 short of 100/);
+    await settle(50);
+    await press(stdin, 'q');
+    await eventually(() => assert.deepEqual(exits, [1]));
+    unmount();
   });
 });
 

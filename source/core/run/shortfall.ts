@@ -91,6 +91,11 @@ export interface Shortfall {
   fix: string;
 }
 
+/** A run whose download ended short of its count (and was not stopped by the user) exits 1, as `download` does. */
+export function endedShort(download: DownloadReport | null | undefined): boolean {
+  return download != null && explainShortfall(download) !== null;
+}
+
 /** Whether `run` (and the dashboard) take a flag; the others belong to `download`. */
 export function runTakesFlag(flag: string): boolean {
   const name = flag.replace(/^--/, '').replace(/-([a-z])/g, (_, char: string) => char.toUpperCase());
