@@ -4,7 +4,7 @@
  * thread defaults on a machine with many cores. Runs the bare session (batch 8 and 32) and `embed` through the
  * engine with its defaults and with other splits of the cores (inference threads, sessions, preprocessing
  * workers), interleaved, each in its own process; prints one JSON line per run. A tuning aid, like overlap.ts:
- * its numbers go in the README by hand.
+ * its numbers go in docs/performance.md by hand.
  */
 import {writeFile} from 'node:fs/promises';
 import {availableParallelism, cpus} from 'node:os';

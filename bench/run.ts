@@ -1,4 +1,4 @@
-/** `npm run bench`: see options.ts for the flags and README's performance section for what is measured. */
+/** `npm run bench`: see options.ts for the flags and docs/performance.md for what is measured. */
 import {spawnSync} from 'node:child_process';
 import {cliAvailable} from './embed-cli.js';
 

@@ -1,15 +1,12 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 node
-// The shebang tunes glibc's malloc, which reads these variables only at start-up: one arena per thread kept what
-// the decoders freed, and the adaptive mmap threshold rose to the size of a decoded photo, so later photos were
-// served from (and fragmented) the heap. Together -95 MB peak RSS over 10,000 images (README, performance); a
-// 256 KB threshold saves ~10 MB more but cost ~10% throughput. Every platform npm installs to understands
-// `env -S` (GNU coreutils >= 8.30, BSD and macOS env, npm's cmd-shim on Windows); busybox does not, but
-// onnxruntime-node has no musl build, so Alpine cannot run this tool anyway. `node dist/source/cli.js` starts
-// without the tuning.
+// The shebang tunes glibc's malloc, which reads these variables only at start-up, so that the buffers decoders free
+// go back to the system instead of fragmenting per-thread arenas (measured: docs/performance.md, "Memory").
+// `node dist/source/cli.js` starts without the tuning; `env -S` is everywhere onnxruntime-node runs.
 import meow from 'meow';
 import {type Command, globalFlags, type Io} from './commands/command.js';
 import {reportError} from './commands/output.js';
 import {commandLoaders} from './commands/registry.js';
+import {unknownFlagError} from './commands/unknown-flags.js';
 import {removeTrackedTempFiles} from './core/fs/temp-files.js';
 
 const overview = `
@@ -67,6 +64,11 @@ async function main(): Promise<number> {
     io.stdout.write(overview);
     return 0;
   }
+
+  // Before meow, whose own refusal names the flag but not the one meant nor where to look.
+  const helpCommand = name === 'dashboard' ? 'visual-cortex run' : `visual-cortex ${name}`;
+  const unknownFlag = unknownFlagError(rest, {...globalFlags, ...command.flags}, helpCommand);
+  if (unknownFlag) return reportError(io, unknownFlag, rest.includes('--json'));
 
   const cli = meow(command.usage, {
     importMeta: import.meta,

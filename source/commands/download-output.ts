@@ -1,5 +1,6 @@
 /** How `download` prints: one plain line per event without a TTY, one live status line on a TTY. */
 import type {DownloadEvent, DownloadReport, DownloadTotals} from '../core/download/types.js';
+import {explainShortfall} from '../core/run/shortfall.js';
 import type {Io} from './command.js';
 import {formatBytes} from './output.js';
 
@@ -106,6 +107,8 @@ export function formatDownloadSummary(report: DownloadReport): string[] {
       `${report.total} of ${report.requested} now in ${report.outputDir}`,
     `stopped: ${STOP_REASONS[report.stopReason]}`,
   ];
+  const shortfall = explainShortfall(report);
+  if (shortfall) lines.push(`${shortfall.missing} short: ${shortfall.why}`, `  fix: ${shortfall.fix}`);
   const reasons = Object.entries(report.failedByReason).map(([reason, count]) => `${reason} ${count}`);
   if (report.failed > 0) lines.push(`failed ${report.failed}: ${reasons.join(', ')}`);
   lines.push(`duplicates ${report.duplicates}, retries ${report.retries}, attempts ${report.attempts}`);

@@ -2,6 +2,7 @@ import type {AnyFlags} from 'meow';
 import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
 import {runPipeline} from '../core/run/run-pipeline.js';
 import {assertRunSetup, RUN_DEFAULTS, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
+import {endedShort, explainShortfall, runTakesFlag} from '../core/run/shortfall.js';
 import {type CommandContext, defineCommand, type Io} from './command.js';
 import {formatBytes, printJson, printLine} from './output.js';
 
@@ -81,7 +82,7 @@ export const runCommand = defineCommand({
     });
     if (context.flags.json) printJson(context.io, report);
     else printSummary(context.io, report);
-    return report.interrupted ? 1 : 0;
+    return report.interrupted || endedShort(report.download) ? 1 : 0;
   },
 });
 
@@ -139,6 +140,11 @@ export function printSummary(io: Io, report: RunReport): void {
   for (const [reason, count] of Object.entries(download?.failedByReason ?? {}))
     printLine(io, `  ${reason}: ${count}`);
   if (download?.sourceError) printLine(io, `  the URL source stopped early: ${download.sourceError}`);
+  const shortfall = download && explainShortfall(download, runTakesFlag);
+  if (shortfall) {
+    printLine(io, `${shortfall.missing} short of --count ${download.requested}: ${shortfall.why}`);
+    printLine(io, `  fix: ${shortfall.fix}`);
+  }
   if (report.embed) {
     printLine(io, `embedded ${report.embed.ok}, failed ${report.embed.failed}`);
     for (const file of report.outputFiles) printLine(io, `  wrote ${file}`);

@@ -7,6 +7,7 @@ import {useEffect, useRef, useState} from 'react';
 import type {Preset} from '../core/presets/preset-store.js';
 import type {RunReport} from '../core/run/run-pipeline.js';
 import type {RunSetup} from '../core/run/run-setup.js';
+import {endedShort} from '../core/run/shortfall.js';
 import {type DashboardServices, describeError, readPresets} from './dashboard-services.js';
 import {createEventStore} from './event-store.js';
 import {type ActiveRun, LiveRun} from './live-run.js';
@@ -89,7 +90,7 @@ export function DashboardApp(props: DashboardAppProps) {
 
   const back = () => setScreen(report ? 'summary' : 'menu');
   const onSummary = (action: SummaryAction) => {
-    if (action === 'quit') props.onExit(report?.interrupted ? 1 : 0);
+    if (action === 'quit') props.onExit(report?.interrupted || endedShort(report?.download) ? 1 : 0);
     else if (action === 'again') start(setup);
     else if (action === 'setup') setScreen('setup');
     else setScreen(action);

@@ -1,5 +1,6 @@
 import {Box, Text, useInput} from 'ink';
 import type {RunReport} from '../core/run/run-pipeline.js';
+import {explainShortfall, runTakesFlag} from '../core/run/shortfall.js';
 import {formatBytes, formatSeconds} from './format.js';
 
 export type SummaryAction = 'validate' | 'search' | 'again' | 'setup' | 'quit';
@@ -28,6 +29,7 @@ export function SummaryScreen({report, actions, onAction}: SummaryScreenProps) {
   const download = report.download;
   const embed = report.embed;
   const failureReasons = Object.entries(download?.failedByReason ?? {});
+  const shortfall = download && explainShortfall(download, runTakesFlag);
   return (
     <Box flexDirection="column">
       <Text bold color={report.interrupted ? 'yellow' : 'green'}>
@@ -51,6 +53,14 @@ export function SummaryScreen({report, actions, onAction}: SummaryScreenProps) {
           {reason}: {count}
         </Text>
       ))}
+      {shortfall && (
+        <Box flexDirection="column">
+          <Text color="yellow">
+            {shortfall.missing} short of {download?.requested}: {shortfall.why}
+          </Text>
+          <Text color="yellow"> fix: {shortfall.fix}</Text>
+        </Box>
+      )}
       {embed ? (
         <Text>
           Embed: {embed.ok} embedded, {embed.failed} failed, {embed.imagesPerSecond.toFixed(1)} img/s

@@ -38,7 +38,7 @@ export interface EmbedOptions {
   embedder?: Embedder;
   /**
    * Prepare batch k+1 while batch k is in inference (default true). Off, preparation and inference alternate
-   * and each gets every core (for measurements; see the performance notes in README).
+   * and each gets every core (for measurements; see docs/performance.md).
    */
   readAhead?: boolean;
   /** Preprocessing worker threads, passed to the embedder (0: on this thread). */

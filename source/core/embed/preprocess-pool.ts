@@ -46,7 +46,7 @@ type Pending = {
 /**
  * One preprocessing worker per four inference threads (at least 1, at most 8). Exact preprocessing costs ~12
  * core-ms per image against ~100 for fp32 inference, but a worker shares its core with the model's threads, so it
- * delivers far less than a free core would. Measured (320 images, embed fp32 / q8, README "Many cores"): on 2 cores
+ * delivers far less than a free core would. Measured (320 images, embed fp32 / q8, docs/performance.md, "Many cores"): on 2 cores
  * a second worker adds nothing and ~40 MB; on 16 cores 2 workers leave the model waiting (1-1.9 s of 5), 4 run
  * fp32 at 60-64 images/s in 815 MB, and 8 (the old half-the-threads rule) at 55-56 in 1,050 MB.
  */

@@ -2,7 +2,7 @@
  * Several inference workers behind one `run`: a batch goes to a free session, or waits for one. With the cores
  * shared between inference and preprocessing, one-thread sessions lose less than one many-thread session: a
  * session whose thread is preempted by decoding only slows itself, where the threads of one session wait for each
- * other at every operator (README, "What limits embed").
+ * other at every operator (docs/performance.md, "What limits embed").
  */
 import type {Dtype} from '../model/model-folder.js';
 import {

@@ -1,7 +1,7 @@
 /**
  * The one module that touches libturbojpeg, through koffi (an FFI with prebuilt binaries: nothing is compiled at
  * install). Decoding JPEGs is most of preprocessing's CPU, and libturbojpeg does it in a third to a half of
- * sharp's time (README, performance: libvips' per-image pipeline and thread hand-offs are the difference), to the
+ * sharp's time (docs/performance.md: libvips' per-image pipeline and thread hand-offs are the difference), to the
  * same bytes: the same decoder family as PIL's and libvips', with libjpeg's defaults (accurate integer IDCT,
  * fancy upsampling). It is the system's library (Debian/Ubuntu `libturbojpeg0`, Fedora `turbojpeg`, Homebrew
  * `jpeg-turbo`), used where present. It takes only 8-bit grey and YCbCr JPEGs that decode without a warning;
