@@ -119,15 +119,36 @@ export function readJpegSize(bytes: Uint8Array): {width: number; height: number}
   }
 }
 
+/** Whether a decoded size is still large enough (the fast decode's test for a DCT scale). */
+export type ShrinkFits = (width: number, height: number) => boolean;
+
+/**
+ * The size libjpeg decodes a JPEG to at the smallest scale M/8 (M = 1..8) whose size still `fits`: its scaled
+ * IDCT computes 1/8 to 7/8 of the pixels directly (TJSCALED: each side rounded up). 8/8 when nothing smaller fits.
+ */
+export function jpegScaledSize(
+  width: number,
+  height: number,
+  fits: ShrinkFits,
+): {width: number; height: number} {
+  for (let eighths = 1; eighths < 8; eighths++) {
+    const scaled = {width: Math.ceil((width * eighths) / 8), height: Math.ceil((height * eighths) / 8)};
+    if (fits(scaled.width, scaled.height)) return scaled;
+  }
+  return {width, height};
+}
+
 /**
  * Interleaved RGB for a JPEG libturbojpeg takes, or undefined where it declines: not a JPEG, CMYK/YCCK/RGB,
  * 12-bit, over `pixelLimit`, or any error or warning while decoding (truncated data among them). `allocate` gives
- * the pixels' buffer (exactly `length` bytes; fresh by default).
+ * the pixels' buffer (exactly `length` bytes; fresh by default). With `shrink`, libjpeg decodes at the smallest
+ * DCT scale that still fits (jpegScaledSize): the fast decode, not the reference's pixels.
  */
 export function decodeJpegRgb(
   bytes: Uint8Array,
   pixelLimit: number,
   allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
+  shrink?: ShrinkFits,
 ): {data: Uint8Array; width: number; height: number} | undefined {
   const lib = load();
   if (!lib) return undefined;
@@ -135,7 +156,7 @@ export function decodeJpegRgb(
     const header = readHeader(lib, bytes);
     if (!header || header.width * header.height > pixelLimit || !TAKEN_COLORSPACES.has(header.space))
       return undefined;
-    const {width, height} = header;
+    const {width, height} = shrink ? jpegScaledSize(header.width, header.height, shrink) : header;
     const data = allocate(width * height * 3);
     if (lib.decompress(lib.handle, bytes, bytes.length, data, width, 0, height, TJPF_RGB, 0) !== 0)
       return undefined;

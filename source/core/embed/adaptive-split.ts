@@ -1,0 +1,79 @@
+/**
+ * Runs the split controller during a run: it times each window from the core budget (sessions idle) and the
+ * batches handed to inference (how long each waited), asks decideWorkers, resizes the preprocessing pool, and
+ * keeps the changes for metadata.json.
+ */
+import type {CoreBudget} from './core-budget.js';
+import type {PreprocessPool} from './preprocess-pool.js';
+import {
+  decideWorkers,
+  MAX_RECORDED_CHANGES,
+  MIN_WINDOW_MS,
+  type SplitChange,
+  type SplitReport,
+} from './split-controller.js';
+
+export interface AdaptiveSplit {
+  /** Called as a prepared batch goes to a session. */
+  batchStarting(readyAt: number | undefined): void;
+  /** Called as a batch comes back; closes a window when one is due. */
+  batchDone(): void;
+  report(): SplitReport;
+}
+
+export function createAdaptiveSplit(options: {
+  pool: PreprocessPool | undefined;
+  budget: CoreBudget;
+  sessions: number;
+  /** false: a fixed pool (the caller chose its size); the report still says what it was. */
+  adaptive: boolean;
+  clock?: () => number;
+}): AdaptiveSplit {
+  const {pool, budget, sessions} = options;
+  const clock = options.clock ?? (() => performance.now());
+  const initial = pool?.size ?? 0;
+  let most = initial;
+  let started: number | undefined;
+  let windowStart = 0;
+  let batchWaitMs = 0;
+  const changes: SplitChange[] = [];
+  return {
+    batchStarting(readyAt) {
+      const now = clock();
+      if (started === undefined) {
+        // The window opens with the first batch: the model load and the first decode are not the split's doing.
+        started = now;
+        windowStart = now;
+        budget.takeSessionIdleMs();
+      }
+      if (readyAt !== undefined) batchWaitMs += Math.max(0, now - readyAt);
+    },
+    batchDone() {
+      if (!options.adaptive || !pool || started === undefined) return;
+      const now = clock();
+      const ms = now - windowStart;
+      if (ms < MIN_WINDOW_MS) return;
+      const window = {ms, sessions, sessionIdleMs: budget.takeSessionIdleMs(), batchWaitMs};
+      windowStart = now;
+      batchWaitMs = 0;
+      const decision = decideWorkers(window, pool.size, {min: 1, max: pool.maxSize});
+      if (decision.workers === pool.size || decision.reason === undefined) return;
+      pool.resize(decision.workers);
+      most = Math.max(most, pool.size);
+      if (changes.length < MAX_RECORDED_CHANGES) {
+        const at = Math.round(now - started) / 1000;
+        changes.push({at_seconds: at, workers: pool.size, reason: decision.reason});
+      }
+    },
+    report() {
+      return {
+        adaptive: options.adaptive && pool !== undefined,
+        cores: budget.cores,
+        workers_initial: initial,
+        workers_final: pool?.size ?? 0,
+        workers_most: most,
+        changes,
+      };
+    },
+  };
+}
