@@ -71,6 +71,19 @@ export function defaultPreprocessWorkers(threads: number): number {
   return Math.max(1, Math.min(8, Math.ceil(threads / 4)));
 }
 
+/**
+ * Whether the worker at `index` may start an image: one of the first `overlap` always may (they compute beside
+ * inference, as measured); any other only while a core is free of inference and of the `busy` workers.
+ */
+export function mayStartImage(state: {
+  index: number;
+  overlap: number;
+  busy: number;
+  freeOfInference: number;
+}): boolean {
+  return state.index < state.overlap || state.freeOfInference - state.busy > 0;
+}
+
 export function createPreprocessPool(
   config: PreprocessConfig,
   size: number,
@@ -127,9 +140,8 @@ export function createPreprocessPool(
     return slot;
   };
 
-  /** Whether the worker at `index` may start an image now. */
   const mayCompute = (index: number, busy: number): boolean =>
-    index < overlap || budget === undefined || budget.freeOfInference - busy > 0;
+    budget === undefined || mayStartImage({index, overlap, busy, freeOfInference: budget.freeOfInference});
 
   const pump = () => {
     if (broken) return;
