@@ -28,9 +28,19 @@ export function createAdaptiveSplit(options: {
   /** false: a fixed pool (the caller chose its size); the report still says what it was. */
   adaptive: boolean;
   clock?: () => number;
+  /** The process's CPU milliseconds so far (injectable for tests). */
+  cpu?: () => number;
 }): AdaptiveSplit {
   const {pool, budget, sessions} = options;
   const clock = options.clock ?? (() => performance.now());
+  const cpu =
+    options.cpu ??
+    (() => {
+      const usage = process.cpuUsage();
+      return (usage.user + usage.system) / 1000;
+    });
+  let cpuStart: number | undefined;
+  let cpuLast = 0;
   const initial = pool?.size ?? 0;
   let most = initial;
   let started: number | undefined;
@@ -44,11 +54,13 @@ export function createAdaptiveSplit(options: {
         // The window opens with the first batch: the model load and the first decode are not the split's doing.
         started = now;
         windowStart = now;
+        cpuStart = cpu();
         budget.takeSessionIdleMs();
       }
       if (readyAt !== undefined) batchWaitMs += Math.max(0, now - readyAt);
     },
     batchDone() {
+      cpuLast = cpu();
       if (!options.adaptive || !pool || started === undefined) return;
       const now = clock();
       const ms = now - windowStart;
@@ -73,6 +85,7 @@ export function createAdaptiveSplit(options: {
         workers_final: pool?.size ?? 0,
         workers_most: most,
         changes,
+        cpu_seconds: cpuStart === undefined ? 0 : Math.round(Math.max(0, cpuLast - cpuStart)) / 1000,
       };
     },
   };

@@ -81,6 +81,8 @@ export interface SplitReport {
   workers_final: number;
   workers_most: number;
   changes: SplitChange[];
+  /** The process's CPU time (every thread) from the first batch to the last: CPU cost per image = this / ok. */
+  cpu_seconds: number;
 }
 
 export const MAX_RECORDED_CHANGES = 20;
