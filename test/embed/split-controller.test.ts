@@ -1,7 +1,7 @@
 // The adaptive split's decisions, from injected measurements: no timing is asserted anywhere here.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {createAdaptiveSplit} from '../../source/core/embed/adaptive-split.js';
+import {createAdaptiveSplit, PARK_HOLD_WINDOWS} from '../../source/core/embed/adaptive-split.js';
 import {createCoreBudget} from '../../source/core/embed/core-budget.js';
 import {mayStartImage, type PreprocessPool} from '../../source/core/embed/preprocess-pool.js';
 import {
@@ -114,19 +114,22 @@ test('during a run the split grows the pool while the model waits and parks it w
   now = 1000;
   split.batchDone();
   assert.deepEqual(pool.sizes, [2]);
-  // Window 2: the model runs without a gap while each next batch waits 900 ms for it: park one.
+  // Windows 2 on: the model runs without a gap while each next batch waits 900 ms for it. A worker just added
+  // is not parked at the next lull (PARK_HOLD_WINDOWS), then it is.
   budget.inferenceStarted(2);
-  split.batchStarting(now - 900);
-  now = 2000;
-  split.batchDone();
-  assert.deepEqual(pool.sizes, [2, 1]);
+  for (let window = 1; window <= PARK_HOLD_WINDOWS; window++) {
+    split.batchStarting(now - 900);
+    now += 1000;
+    split.batchDone();
+    assert.deepEqual(pool.sizes, window < PARK_HOLD_WINDOWS ? [2] : [2, 1], `window ${window + 1}`);
+  }
   const report = split.report();
   assert.equal(report.adaptive, true);
   assert.deepEqual(
     report.changes.map((change) => [change.at_seconds, change.workers]),
     [
       [1, 2],
-      [2, 1],
+      [1 + PARK_HOLD_WINDOWS, 1],
     ],
   );
   assert.equal(report.workers_most, 2);

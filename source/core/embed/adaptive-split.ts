@@ -13,6 +13,12 @@ import {
   type SplitReport,
 } from './split-controller.js';
 
+/**
+ * After adding a worker, parks wait this many windows: once the added worker keeps the model fed, batches queue
+ * and the model stops waiting, which alone would park it again at once (1, 2, 1, 2... on 12-megapixel photos).
+ */
+export const PARK_HOLD_WINDOWS = 5;
+
 export interface AdaptiveSplit {
   /** Called as a prepared batch goes to a session. */
   batchStarting(readyAt: number | undefined): void;
@@ -46,6 +52,8 @@ export function createAdaptiveSplit(options: {
   let started: number | undefined;
   let windowStart = 0;
   let batchWaitMs = 0;
+  /** Windows left in which a park is not taken: a worker just added is not taken back at the next lull. */
+  let holdParks = 0;
   const changes: SplitChange[] = [];
   return {
     batchStarting(readyAt) {
@@ -69,7 +77,11 @@ export function createAdaptiveSplit(options: {
       windowStart = now;
       batchWaitMs = 0;
       const decision = decideWorkers(window, pool.size, {min: 1, max: pool.maxSize});
-      if (decision.workers === pool.size || decision.reason === undefined) return;
+      const parking = decision.workers < pool.size;
+      if (holdParks > 0) holdParks--;
+      if (decision.workers === pool.size || decision.reason === undefined || (parking && holdParks > 0))
+        return;
+      if (!parking) holdParks = PARK_HOLD_WINDOWS;
       pool.resize(decision.workers);
       most = Math.max(most, pool.size);
       if (changes.length < MAX_RECORDED_CHANGES) {
