@@ -36,6 +36,8 @@ export interface ContenderRun {
   peakRssMb: number;
   fidelity?: PixelFidelity;
   profile?: EmbedChildResult['profile'];
+  /** In-run CPU per image of each stage that the contender measures itself (transformers.js: every phase). */
+  stageCpuMs?: Partial<Record<'read_decode' | 'resample_normalise' | 'inference' | 'total', number>>;
 }
 
 const GRAPH_FILE: Record<BenchDtype, string> = {fp32: 'vision_model.onnx', q8: 'vision_model_quantized.onnx'};
@@ -56,7 +58,14 @@ export async function runContender(
       warmupBatches: 1,
     };
     const {result, wallMs} = await runChild<BareResult>(childScript('bare-child'), input, common);
-    return {contender, dtype, ...pick(result), wallSeconds: wallMs / 1000};
+    const inference = result.cpuMsPerImage;
+    return {
+      contender,
+      dtype,
+      ...pick(result),
+      wallSeconds: wallMs / 1000,
+      stageCpuMs: {inference, total: inference},
+    };
   }
   if (contender === 'transformers-js') {
     const input: TransformersInput = {
@@ -77,11 +86,13 @@ export async function runContender(
       dtype,
       ...pick(result),
       wallSeconds: wallMs / 1000,
+      stageCpuMs: result.stageCpuMs,
       ...(result.fidelity ? {fidelity: result.fidelity} : {}),
     };
   }
+  const decode = contender === 'embed-fast' ? ('fast' as const) : undefined;
   if (context.embedVia === 'cli') {
-    const outputDir = join(context.workDir, `embed-${dtype}-${run}`);
+    const outputDir = join(context.workDir, `${contender}-${dtype}-${run}`);
     const result = await runEmbedCli({
       modelDir: context.modelDir,
       dtype,
@@ -90,9 +101,10 @@ export async function runContender(
       batchSize: context.batchSize,
       threads: context.threads,
       sessions: context.embedSessions,
+      decode,
       timeoutMs: context.timeoutMs,
     });
-    return {contender, dtype, ...pick(result), wallSeconds: result.wallSeconds, profile: result.profile};
+    return {contender, dtype, ...withTotal(result), wallSeconds: result.wallSeconds, profile: result.profile};
   }
   const input: EmbedChildInput = {
     modelDir: context.modelDir,
@@ -101,10 +113,17 @@ export async function runContender(
     batchSize: context.batchSize,
     threads: context.threads,
     ...(context.embedSessions ? {sessions: context.embedSessions} : {}),
-    outputDir: join(context.workDir, `embed-${dtype}-${run}`),
+    ...(decode ? {decode} : {}),
+    outputDir: join(context.workDir, `${contender}-${dtype}-${run}`),
   };
   const {result, wallMs} = await runChild<EmbedChildResult>(childScript('embed-child'), input, common);
-  return {contender, dtype, ...pick(result), wallSeconds: wallMs / 1000, profile: result.profile};
+  return {contender, dtype, ...withTotal(result), wallSeconds: wallMs / 1000, profile: result.profile};
+}
+
+/** embed's own in-run figure is its whole CPU per image (its stages overlap on several threads). */
+function withTotal(result: EmbedChildResult) {
+  const total = result.profile.cpuMsPerImage;
+  return {...pick(result), ...(total !== undefined ? {stageCpuMs: {total}} : {})};
 }
 
 function pick(result: {

@@ -23,6 +23,7 @@ interface CliMetadata {
   images_per_second: number;
   inference_sessions: number;
   versions?: {jpeg_decoder?: string};
+  cpu_split?: {cpu_seconds: number; workers_initial: number; workers_final: number; workers_most: number};
 }
 
 /** The time each session waited, on average: its share of the summed inference time subtracted. */
@@ -50,6 +51,7 @@ export async function runEmbedCli(input: {
   threads: number;
   /** embed's --sessions (undefined: its default). */
   sessions?: number | undefined;
+  decode?: 'exact' | 'fast' | undefined;
   timeoutMs: number;
 }): Promise<EmbedChildResult & {wallSeconds: number}> {
   await mkdir(input.outputDir, {recursive: true});
@@ -69,6 +71,7 @@ export async function runEmbedCli(input: {
     '--threads',
     String(input.threads),
     ...(input.sessions ? ['--sessions', String(input.sessions)] : []),
+    ...(input.decode ? ['--decode', input.decode] : []),
     '--no-cache',
     '--json',
   ];
@@ -128,6 +131,16 @@ export async function runEmbedCli(input: {
       writeSeconds: timings.write,
       batches: batchLengths(metadata.counts.ok, input.batchSize, metadata.inference_sessions).length,
       ...(metadata.versions?.jpeg_decoder ? {jpegDecoder: metadata.versions.jpeg_decoder} : {}),
+      ...(metadata.cpu_split
+        ? {
+            cpuMsPerImage: (metadata.cpu_split.cpu_seconds * 1000) / Math.max(1, metadata.counts.ok),
+            workers: {
+              initial: metadata.cpu_split.workers_initial,
+              most: metadata.cpu_split.workers_most,
+              final: metadata.cpu_split.workers_final,
+            },
+          }
+        : {}),
     },
     wallSeconds,
   };

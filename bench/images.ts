@@ -20,6 +20,43 @@ export const FULL_IMAGE_SETS: readonly ImageSetSpec[] = [
   {name: 'large', count: 64, width: 2000, height: 1500},
 ];
 
+/** The bench's mixes: each contender runs each mix on its own, so a mix's costs are never averaged away. */
+export type MixName = 'vga' | 'large' | 'photo';
+export const MIX_NAMES: readonly MixName[] = ['vga', 'large', 'photo'];
+
+export interface MixSpec {
+  name: MixName;
+  /** Interleaved image by image (a phone's folder mixes landscape and portrait shots). */
+  sets: ImageSetSpec[];
+}
+
+/** Full-size mixes; `quick` takes a quarter of the images (one sixth of the photos). */
+export function benchMixes(quick: boolean): MixSpec[] {
+  const scale = (count: number, quickCount: number) => (quick ? quickCount : count);
+  return [
+    {name: 'vga', sets: [{name: 'vga', count: scale(256, 64), width: 640, height: 480}]},
+    {name: 'large', sets: [{name: 'large', count: scale(64, 16), width: 2000, height: 1500}]},
+    {
+      // A phone's 12-megapixel photos, ~3.5 MB each.
+      name: 'photo',
+      sets: [
+        {name: 'photo', count: scale(24, 4), width: 4032, height: 3024},
+        {name: 'photo', count: scale(24, 4), width: 3024, height: 4032},
+      ],
+    },
+  ];
+}
+
+/** A mix's images in run order: its sets interleaved one image at a time. */
+export async function ensureMix(dir: string, mix: MixSpec): Promise<string[]> {
+  const perSet = await Promise.all(mix.sets.map((set) => ensureImageSets(dir, [set])));
+  const longest = Math.max(0, ...perSet.map((paths) => paths.length));
+  const order: string[] = [];
+  for (let index = 0; index < longest; index++)
+    for (const paths of perSet) if (index < paths.length) order.push(paths[index] as string);
+  return order;
+}
+
 /** Grain amplitude tuned so a 640x480 image is about 100 KB at quality 85. */
 const GRAIN = 50;
 

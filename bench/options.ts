@@ -1,10 +1,11 @@
 /** Command-line options of `npm run bench`. */
 import {parseArgs} from 'node:util';
 import {defaultBatchSize} from '../source/core/embed/batch-size.js';
+import {benchMixes, MIX_NAMES, type MixName, type MixSpec} from './images.js';
 
 export type BenchDtype = 'fp32' | 'q8';
-export type ContenderName = 'bare' | 'embed' | 'transformers-js';
-export const CONTENDERS: readonly ContenderName[] = ['bare', 'embed', 'transformers-js'];
+export type ContenderName = 'bare' | 'embed' | 'embed-fast' | 'transformers-js';
+export const CONTENDERS: readonly ContenderName[] = ['bare', 'embed', 'embed-fast', 'transformers-js'];
 
 export interface BenchOptions {
   json: boolean;
@@ -29,10 +30,10 @@ export interface BenchOptions {
   embedVia: 'cli' | 'engine';
   /** Run `tsc -p tsconfig.build.json` first, so the CLI measured is the current source. */
   build: boolean;
-  /** Image counts per set: [640x480, 2000x1500]. */
-  imageCounts: [number, number];
-  /** Dimensions of the two sets (the smoke test uses small ones). */
-  imageSizes: [[number, number], [number, number]];
+  /** The image mixes, each run by every contender on its own (the smoke test uses tiny ones). */
+  mixes: MixSpec[];
+  /** The downloader's images (~100 KB JPEGs at 640x480). */
+  downloadSize: [number, number];
   cacheDir: string;
   /** Scratch space for outputs of the runs (removed after). */
   workDir: string;
@@ -42,10 +43,13 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]
   --json                 print one JSON object (the table otherwise)
   --model DIR            a real model folder instead of the regenerated ViT-B/32 one
-  --quick                64 + 16 images, 100 downloads, one round (a rough look, not a result)
+  --quick                64 / 16 / 8 images per mix, 100 downloads, one round (a rough look, not a result)
+  --mix LIST             vga,large,photo (default all): 256 x 640x480, 64 x 2000x1500, 48 12-megapixel
+                         photos (4032x3024 and 3024x4032, ~3.5 MB)
   --rss-10k              also embed 10,000 images (fp32) and check peak RSS < 600 MB
   --dtype fp32,q8        dtypes to measure (default both)
-  --contenders LIST      bare,embed,transformers-js (default all), or none
+  --contenders LIST      bare,embed,embed-fast,transformers-js (default all), or none; embed-fast is
+                         embed --decode fast
   --rounds N             repeat each contender N times, interleaved (default 2; the best round counts)
   --threads N            intra-op threads for every contender (default 2)
   --embed-sessions N     embed's inference sessions sharing those threads (default: embed's, 2 for q8)
@@ -65,6 +69,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'rss-10k': {type: 'boolean', default: false},
       dtype: {type: 'string', default: 'fp32,q8'},
       contenders: {type: 'string', default: CONTENDERS.join(',')},
+      mix: {type: 'string', default: MIX_NAMES.join(',')},
       rounds: {type: 'string'},
       threads: {type: 'string', default: '2'},
       'embed-sessions': {type: 'string'},
@@ -89,6 +94,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     return value as ContenderName;
   });
   const quick = values.quick;
+  const wanted = values.mix.split(',').map((value) => {
+    if (!(MIX_NAMES as readonly string[]).includes(value))
+      throw new Error(`unknown mix '${value}' (use ${MIX_NAMES.join(', ')})`);
+    return value as MixName;
+  });
+  const mixes = benchMixes(quick).filter((mix) => wanted.includes(mix.name));
   const threads = positive(values.threads, 'threads');
   const embedVia = values['embed-via'];
   if (embedVia !== 'cli' && embedVia !== 'engine')
@@ -113,11 +124,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     history: !values['no-history'],
     embedVia,
     build: !values['no-build'],
-    imageCounts: quick ? [64, 16] : [256, 64],
-    imageSizes: [
-      [640, 480],
-      [2000, 1500],
-    ],
+    mixes,
+    downloadSize: [640, 480],
     cacheDir: new URL('./.cache/', import.meta.url).pathname,
     workDir: new URL(`./out/run-${process.pid}/`, import.meta.url).pathname,
     timeoutMs: 30 * 60_000,

@@ -1,54 +1,77 @@
 /** The human table and the JSON history of runs. */
 import {readFile} from 'node:fs/promises';
 import {writeFileAtomic} from '../source/core/fs/atomic-write.js';
-import type {BenchReport, ContenderOutcome} from './suite.js';
+import type {BenchReport} from './suite.js';
+import type {ContenderOutcome, MixResult, StageCpu} from './summary.js';
 
 export function formatTable(report: BenchReport): string {
   const lines: string[] = [];
-  const images = Object.entries(report.config.images)
-    .map(([size, count]) => `${count} x ${size}`)
-    .join(' + ');
+  const mixes = Object.entries(report.config.mixes)
+    .map(
+      ([mix, sizes]) =>
+        `${mix} ${Object.entries(sizes)
+          .map(([size, count]) => `${count} x ${size}`)
+          .join(' + ')}`,
+    )
+    .join('; ');
   lines.push(
-    `${report.config.model}; ${images}; batch ${report.config.batch_size}; ${report.config.threads} threads; ` +
+    `${report.config.model}; batch ${report.config.batch_size}; ${report.config.threads} threads; ` +
       `best of ${report.config.rounds} round(s)`,
   );
+  lines.push(`mixes: ${mixes}`);
   lines.push(
     `${report.host.cpus} x ${report.host.cpu_model}, node ${report.host.node}; load average ` +
       `${report.host.load_average_start.join(' ')} -> ${report.host.load_average_end.join(' ')}`,
   );
+  lines.push('CPU ms per image: read / decode / resample+normalise / inference, and total in the run');
   lines.push('');
-  lines.push(row(['dtype', 'contender', 'images/s', 'vs bare', 'vs tjs', 'peak RSS MB', 'load s', 'rounds']));
-  for (const [dtype, byContender] of Object.entries(report.results)) {
-    for (const [contender, outcome] of Object.entries(byContender ?? {}) as [string, ContenderOutcome][]) {
-      if ('error' in outcome) {
-        lines.push(row([dtype, contender, `error: ${outcome.error.split('\n')[0]}`]));
-        continue;
-      }
-      lines.push(
-        row([
-          dtype,
-          contender,
-          outcome.images_per_second.toFixed(2),
-          outcome.ratio_to_ceiling?.toFixed(3) ?? '',
-          outcome.ratio_to_transformers_js?.toFixed(3) ?? '',
-          String(outcome.peak_rss_mb),
-          (outcome.load_ms / 1000).toFixed(2),
-          outcome.rounds_images_per_second.join(' '),
-        ]),
-      );
-      if (outcome.ratio_to_ceiling_by_round) {
+  lines.push(
+    row(['dtype', 'mix', 'contender', 'images/s', 'vs bare', 'vs tjs', 'RSS MB', 'CPU ms/image', 'rounds']),
+  );
+  for (const [dtype, byMix] of Object.entries(report.results)) {
+    for (const [mix, result] of Object.entries(byMix ?? {}) as [string, MixResult][]) {
+      for (const [contender, outcome] of Object.entries(result.contenders) as [string, ContenderOutcome][]) {
+        if ('error' in outcome) {
+          lines.push(row([dtype, mix, contender, `error: ${outcome.error.split('\n')[0]}`]));
+          continue;
+        }
+        const ratios =
+          contender === 'embed'
+            ? [result.ratio_to_ceiling, result.ratio_to_transformers_js]
+            : contender === 'embed-fast'
+              ? [result.fast_ratio_to_ceiling, result.fast_ratio_to_transformers_js]
+              : [undefined, undefined];
         lines.push(
-          `${' '.repeat(6)}vs bare round by round: ${outcome.ratio_to_ceiling_by_round.map((ratio) => ratio.toFixed(3)).join(' ')}` +
-            ` (median ${outcome.ratio_to_ceiling_median?.toFixed(3)})`,
+          row([
+            dtype,
+            mix,
+            contender,
+            outcome.images_per_second.toFixed(2),
+            ratios[0]?.toFixed(3) ?? '',
+            ratios[1]?.toFixed(3) ?? '',
+            String(outcome.peak_rss_mb),
+            stages(outcome.stage_cpu_ms),
+            outcome.rounds_images_per_second.join(' '),
+          ]),
         );
-      }
-      if (outcome.profile) {
+        if (contender === 'embed' && result.ratio_to_ceiling_by_round) {
+          lines.push(
+            `${' '.repeat(8)}vs bare round by round: ${result.ratio_to_ceiling_by_round.map((ratio) => ratio.toFixed(3)).join(' ')}` +
+              ` (median ${result.ratio_to_ceiling_median?.toFixed(3)})`,
+          );
+        }
         const profile = outcome.profile;
-        lines.push(
-          `${' '.repeat(6)}embed profile: ${profile.sessions} session(s), inference ${profile.inferenceSeconds.toFixed(1)} s, model idle ` +
-            `${profile.modelIdleSeconds.toFixed(1)} s, preprocess (overlapped) ${profile.preprocessSeconds.toFixed(1)} s, ` +
-            `write ${profile.writeSeconds.toFixed(2)} s${profile.jpegDecoder ? `, JPEGs by ${profile.jpegDecoder}` : ''}`,
-        );
+        if (profile) {
+          lines.push(
+            `${' '.repeat(8)}${profile.sessions} session(s), inference ${profile.inferenceSeconds.toFixed(1)} s, model idle ` +
+              `${profile.modelIdleSeconds.toFixed(1)} s of ${outcome.seconds.toFixed(1)}, preprocess (overlapped) ` +
+              `${profile.preprocessSeconds.toFixed(1)} s` +
+              (profile.workers
+                ? `, workers ${profile.workers.initial} -> most ${profile.workers.most} -> ${profile.workers.final}`
+                : '') +
+              (profile.jpegDecoder ? `, JPEGs by ${profile.jpegDecoder}` : ''),
+          );
+        }
       }
     }
   }
@@ -66,15 +89,13 @@ export function formatTable(report: BenchReport): string {
     );
   }
   if (report.preprocess) {
-    lines.push('preprocessing cost per image, 1 libvips thread (wall / CPU ms):');
+    lines.push('preprocessing cost per image apart from the run, 1 thread (CPU ms): exact | fast decode');
     if ('error' in report.preprocess) lines.push(`  error: ${report.preprocess.error.split('\n')[0]}`);
     else
       for (const [name, set] of Object.entries(report.preprocess.sets)) {
-        const pair = (cost: {wallMs: number; cpuMs: number}) =>
-          `${cost.wallMs.toFixed(1)} / ${cost.cpuMs.toFixed(1)}`;
         lines.push(
-          `  ${name}: read+hash ${pair(set.readAndHash)}, decode ${pair(set.decode)}, ` +
-            `preprocessImageInto ${pair(set.preprocess)}`,
+          `  ${name}: read+hash ${set.readAndHash.cpuMs.toFixed(1)}, decode ${set.decode.cpuMs.toFixed(1)} | ` +
+            `${set.decodeFast.cpuMs.toFixed(1)}, whole ${set.preprocess.cpuMs.toFixed(1)} | ${set.preprocessFast.cpuMs.toFixed(1)}`,
         );
       }
   }
@@ -113,8 +134,18 @@ export function formatTable(report: BenchReport): string {
   return lines.join('\n');
 }
 
+function stages(cpu: StageCpu | undefined): string {
+  if (!cpu) return '';
+  const part = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(0));
+  const read =
+    cpu.read_decode !== undefined
+      ? `${part(cpu.read_decode)} (read+decode)`
+      : `${part(cpu.read)}/${part(cpu.decode)}`;
+  return `${read}/${part(cpu.resample_normalise)}/${part(cpu.inference)}, ${part(cpu.total)}`;
+}
+
 function row(cells: string[]): string {
-  const widths = [6, 16, 9, 8, 8, 12, 7];
+  const widths = [5, 6, 16, 9, 8, 8, 7, 28];
   return cells
     .map((cell, index) => cell.padEnd(widths[index] ?? 0))
     .join(' ')

@@ -23,6 +23,8 @@ export interface BareResult {
   loadMs: number;
   batchMs: number[];
   peakRssMb: number;
+  /** The process's CPU (every inference thread) per image over the timed batches. */
+  cpuMsPerImage: number;
 }
 
 await childMain<BareInput, BareResult>(async (input) => {
@@ -47,6 +49,7 @@ await childMain<BareInput, BareResult>(async (input) => {
     });
     for (let warm = 0; warm < input.warmupBatches; warm++) await session.run(batch(input.batchSize));
     const batchMs: number[] = [];
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     for (let done = 0; done < input.images; done += input.batchSize) {
       const size = Math.min(input.batchSize, input.images - done);
@@ -55,7 +58,9 @@ await childMain<BareInput, BareResult>(async (input) => {
       batchMs.push(performance.now() - batchStarted);
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     return {
+      cpuMsPerImage: (cpu.user + cpu.system) / 1000 / input.images,
       images: input.images,
       seconds,
       imagesPerSecond: input.images / seconds,

@@ -20,6 +20,7 @@ export interface EmbedChildInput {
   threads: number;
   /** Inference sessions (undefined: embed's default for the dtype). */
   sessions?: number;
+  decode?: 'exact' | 'fast';
   outputDir: string;
   /** Experiments only (the contender runs without): libvips' operation cache and thread count. */
   tweaks?: {
@@ -44,6 +45,10 @@ export interface EmbedProfile {
   batches: number;
   /** What decoded the JPEGs (metadata's versions.jpeg_decoder), where the run says. */
   jpegDecoder?: string;
+  /** The process's CPU per image from the first batch to the last (metadata's cpu_split). */
+  cpuMsPerImage?: number;
+  /** Preprocessing workers: at the start, at most, at the end (the adaptive split). */
+  workers?: {initial: number; most: number; final: number};
 }
 
 export interface EmbedChildResult {
@@ -87,6 +92,7 @@ await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
     batchSize: input.batchSize,
     threads: input.threads,
     ...(input.sessions ? {sessions: input.sessions} : {}),
+    ...(input.decode ? {decode: input.decode} : {}),
     ...(input.tweaks?.preprocessWorkers !== undefined
       ? {preprocessWorkers: input.tweaks.preprocessWorkers}
       : {}),
@@ -115,6 +121,12 @@ await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
       modelIdleSeconds: modelIdleSeconds(seconds, timings.inference, report.metadata.inference_sessions),
       writeSeconds: timings.write,
       batches,
+      cpuMsPerImage: (report.metadata.cpu_split.cpu_seconds * 1000) / Math.max(1, counts.ok),
+      workers: {
+        initial: report.metadata.cpu_split.workers_initial,
+        most: report.metadata.cpu_split.workers_most,
+        final: report.metadata.cpu_split.workers_final,
+      },
     },
   };
 });

@@ -8,7 +8,11 @@
 import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {parsePreprocessorConfig, preprocessImageInto} from '../../source/core/image/clip-preprocess.js';
+import {
+  parsePreprocessorConfig,
+  preprocessImageInto,
+  shrinkFitsFor,
+} from '../../source/core/image/clip-preprocess.js';
 import {decodeImageRgbWith} from '../../source/core/image/decode-image.js';
 import {configureImageThreads, DEFAULT_PIXEL_LIMIT} from '../../source/core/image/sharp-image.js';
 import {childMain} from '../child-process.js';
@@ -28,7 +32,18 @@ export interface StageCost {
 
 export interface PreprocessChildResult {
   /** Per set: milliseconds per image. */
-  sets: Record<string, {images: number; readAndHash: StageCost; decode: StageCost; preprocess: StageCost}>;
+  sets: Record<
+    string,
+    {
+      images: number;
+      readAndHash: StageCost;
+      decode: StageCost;
+      preprocess: StageCost;
+      /** --decode fast: decoding at the reduced DCT scale, and the whole preprocessing with it. */
+      decodeFast: StageCost;
+      preprocessFast: StageCost;
+    }
+  >;
 }
 
 async function cost(count: number, work: (index: number) => Promise<unknown>): Promise<StageCost> {
@@ -64,6 +79,12 @@ await childMain<PreprocessChildInput, PreprocessChildResult>(async (input) => {
         decodeImageRgbWith(at(index), DEFAULT_PIXEL_LIMIT, () => undefined),
       ),
       preprocess: await cost(images.length, (index) => preprocessImageInto(at(index), config, target, 0)),
+      decodeFast: await cost(images.length, (index) =>
+        decodeImageRgbWith(at(index), DEFAULT_PIXEL_LIMIT, () => undefined, shrinkFitsFor(config)),
+      ),
+      preprocessFast: await cost(images.length, (index) =>
+        preprocessImageInto(at(index), config, target, 0, {decode: 'fast'}),
+      ),
     };
   }
   return {sets};

@@ -25,6 +25,8 @@ export interface TransformersResult {
   loadMs: number;
   peakRssMb: number;
   fidelity?: PixelFidelity;
+  /** CPU per image of each phase (the process's, every thread: its phases never overlap). */
+  stageCpuMs: {read_decode: number; resample_normalise: number; inference: number; total: number};
 }
 
 await childMain<TransformersInput, TransformersResult>(async (input) => {
@@ -50,15 +52,37 @@ await childMain<TransformersInput, TransformersResult>(async (input) => {
     fidelity = comparePixels(pixel_values.data as Float32Array, golden, input.fidelity.images);
   }
 
+  const cpuMs = () => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  };
+  const spent = {read_decode: 0, resample_normalise: 0, inference: 0};
   const started = performance.now();
+  const cpuStarted = cpuMs();
   for (let done = 0; done < input.images.length; done += input.batchSize) {
     const paths = input.images.slice(done, done + input.batchSize);
+    let mark = cpuMs();
+    const phase = (name: keyof typeof spent) => {
+      const now = cpuMs();
+      spent[name] += now - mark;
+      mark = now;
+    };
     const images = await Promise.all(paths.map((path) => RawImage.read(path)));
+    phase('read_decode');
     const inputs = await processor(images);
+    phase('resample_normalise');
     const {image_embeds} = await model(inputs);
+    phase('inference');
     if (image_embeds.dims[0] !== paths.length) throw new Error(`expected ${paths.length} embeddings`);
   }
   const seconds = (performance.now() - started) / 1000;
+  const count = input.images.length;
+  const stageCpuMs = {
+    read_decode: spent.read_decode / count,
+    resample_normalise: spent.resample_normalise / count,
+    inference: spent.inference / count,
+    total: (cpuMs() - cpuStarted) / count,
+  };
   await model.dispose();
   return {
     images: input.images.length,
@@ -66,6 +90,7 @@ await childMain<TransformersInput, TransformersResult>(async (input) => {
     imagesPerSecond: input.images.length / seconds,
     loadMs,
     peakRssMb: peakRssMb(),
+    stageCpuMs,
     ...(fidelity ? {fidelity} : {}),
   };
 });

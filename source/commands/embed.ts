@@ -2,7 +2,7 @@ import {resolve} from 'node:path';
 import {openEmbeddingCache, resolveCachePath} from '../core/cache/embedding-cache.js';
 import type {EmbedEvent, EmbedReport} from '../core/embed/embed-events.js';
 import {embedImages} from '../core/embed/embed-images.js';
-import {parseDevice} from '../core/embed/embedder.js';
+import {parseDecodeMode, parseDevice} from '../core/embed/embedder.js';
 import {UserError} from '../core/errors.js';
 import {DEFAULT_MODEL, parseDtype, resolveModelsDir} from '../core/model/model-folder.js';
 import {defineCommand, type Io} from './command.js';
@@ -105,6 +105,9 @@ export const embedCommand = defineCommand({
     --sessions N        inference sessions sharing those threads (default: 2 for q8 on the CPU
                         with 2+ threads, else 1); each holds its own copy of the weights
                         (~350 MB more for fp32, ~130 MB for q8)
+    --decode MODE       exact | fast (default exact): fast decodes JPEGs at a reduced DCT scale (still
+                        at least the model's input size) before the same resampler; faster on large
+                        photos, close to but not the reference's pixels (docs/fidelity.md)
     --no-cache          embed every image again instead of reusing cached vectors
     --cache-file PATH   the embedding cache (default $VISUAL_CORTEX_CACHE, else ~/.cache/visual-cortex/embeddings.sqlite)
     --json              print the final report as JSON
@@ -122,6 +125,7 @@ export const embedCommand = defineCommand({
     batchSize: {type: 'number'},
     threads: {type: 'number'},
     sessions: {type: 'number'},
+    decode: {type: 'string', default: 'exact'},
     cache: {type: 'boolean', default: true},
     cacheFile: {type: 'string'},
   },
@@ -131,6 +135,7 @@ export const embedCommand = defineCommand({
     const batchSize = positiveInteger(flags.batchSize, 'batch-size');
     const threads = positiveInteger(flags.threads, 'threads');
     const sessions = positiveInteger(flags.sessions, 'sessions');
+    const decode = parseDecodeMode(flags.decode);
     const cache = flags.cache ? openEmbeddingCache(resolveCachePath(flags.cacheFile, env)) : undefined;
     let report: EmbedReport;
     try {
@@ -144,6 +149,7 @@ export const embedCommand = defineCommand({
         batchSize,
         threads,
         sessions,
+        decode,
         cache,
         signal,
         onEvent: progressPrinter(io),

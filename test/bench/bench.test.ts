@@ -11,6 +11,7 @@ import {type GraphManifest, writeExternalData} from '../../bench/model-folder.js
 import {parseBenchOptions} from '../../bench/options.js';
 import {appendHistory, formatTable} from '../../bench/report.js';
 import {type ContenderOutcome, type ContenderSummary, FIXTURES, runBench} from '../../bench/suite.js';
+import {batchLengths} from '../../source/core/embed/batch-schedule.js';
 
 function summary(outcome: ContenderOutcome | undefined): ContenderSummary {
   assert.ok(outcome, 'contender missing');
@@ -18,7 +19,7 @@ function summary(outcome: ContenderOutcome | undefined): ContenderSummary {
   return outcome;
 }
 
-test('the bench runs every contender, the memory run and the downloader on tiny sizes', async () => {
+test('the bench runs every contender on every mix, the memory run and the downloader on tiny sizes', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vc-bench-'));
   try {
     const options = parseBenchOptions([
@@ -32,10 +33,15 @@ test('the bench runs every contender, the memory run and the downloader on tiny 
       'engine',
     ]);
     Object.assign(options, {
-      imageCounts: [6, 2],
-      imageSizes: [
-        [64, 48],
-        [300, 200],
+      mixes: [
+        {name: 'vga', sets: [{name: 'vga', count: 6, width: 64, height: 48}]},
+        {
+          name: 'photo',
+          sets: [
+            {name: 'photo', count: 1, width: 600, height: 450},
+            {name: 'photo', count: 1, width: 450, height: 600},
+          ],
+        },
       ],
       rssImages: 40,
       downloadImages: 12,
@@ -45,26 +51,45 @@ test('the bench runs every contender, the memory run and the downloader on tiny 
     });
     const lines: string[] = [];
     const report = await runBench(options, (line) => lines.push(line));
+    assert.equal(report.schema, 2);
+    assert.deepEqual(report.config.mixes, {vga: {'64x48': 6}, photo: {'600x450': 1, '450x600': 1}});
 
     for (const dtype of ['fp32', 'q8'] as const) {
-      const byContender = report.results[dtype];
-      const bare = summary(byContender?.bare);
-      const embed = summary(byContender?.embed);
-      const transformers = summary(byContender?.['transformers-js']);
-      for (const contender of [bare, embed, transformers]) {
-        assert.ok(contender.images_per_second > 0);
-        assert.ok(contender.peak_rss_mb > 50 && contender.peak_rss_mb < 2000);
+      for (const [mix, images] of [
+        ['vga', 6],
+        ['photo', 2],
+      ] as const) {
+        const result = report.results[dtype]?.[mix];
+        assert.ok(result, `${dtype} ${mix} missing`);
+        assert.equal(result.images, images);
+        const bare = summary(result.contenders.bare);
+        const embed = summary(result.contenders.embed);
+        const fast = summary(result.contenders['embed-fast']);
+        const transformers = summary(result.contenders['transformers-js']);
+        for (const contender of [bare, embed, fast, transformers]) {
+          assert.ok(contender.images_per_second > 0);
+          assert.ok(contender.peak_rss_mb > 50 && contender.peak_rss_mb < 2000);
+          assert.ok((contender.stage_cpu_ms?.total ?? 0) > 0, JSON.stringify(contender.stage_cpu_ms));
+        }
+        assert.equal(
+          result.ratio_to_ceiling,
+          Math.round((embed.images_per_second / bare.images_per_second) * 1000) / 1000,
+        );
+        assert.ok(result.ratio_to_transformers_js !== undefined && result.ratio_to_transformers_js > 0);
+        assert.ok(
+          result.fast_ratio_to_transformers_js !== undefined && result.fast_ratio_to_transformers_js > 0,
+        );
+        assert.ok(result.model_idle_share !== undefined && result.model_idle_share >= 0);
+        // One round (--quick): the round-by-round ratio is that round's, which is also the best rounds' ratio.
+        assert.deepEqual(result.ratio_to_ceiling_by_round, [result.ratio_to_ceiling]);
+        // Stages: embed's preprocessing apart from the run, the bare session's inference, transformers.js's own.
+        for (const stage of ['read', 'decode', 'resample_normalise', 'inference'] as const)
+          assert.ok((embed.stage_cpu_ms?.[stage] ?? -1) >= 0, `embed ${stage}`);
+        assert.ok((transformers.stage_cpu_ms?.inference ?? 0) > 0);
+        const sessions = dtype === 'fp32' ? 1 : 2;
+        assert.equal(embed.profile?.batches, batchLengths(images, 4, sessions).length, 'ramped batches');
+        assert.ok(embed.profile?.workers && embed.profile.workers.initial >= 1, 'the split is reported');
       }
-      assert.equal(
-        embed.ratio_to_ceiling,
-        Math.round((embed.images_per_second / bare.images_per_second) * 1000) / 1000,
-      );
-      assert.ok(embed.ratio_to_transformers_js !== undefined && embed.ratio_to_transformers_js > 0);
-      // One round (--quick): the round-by-round ratio is that round's, which is also the best rounds' ratio.
-      assert.deepEqual(embed.ratio_to_ceiling_by_round, [embed.ratio_to_ceiling]);
-      assert.equal(embed.ratio_to_ceiling_median, embed.ratio_to_ceiling);
-      // 8 images at batch size 4: 1, 2, 4, 1 with one session (fp32); 1, 2, 3, 1, 1 with two (q8).
-      assert.equal(embed.profile?.batches, dtype === 'fp32' ? 4 : 5, 'embed ran 8 images in ramped batches');
     }
     // square_224.png needs no resize: both preprocessors must reproduce the reference to float precision.
     const ours = report.fidelity.embed;
@@ -76,7 +101,7 @@ test('the bench runs every contender, the memory run and the downloader on tiny 
     assert.equal(Object.keys(ours.perImageMaxAbs).length, 8);
 
     assert.ok(report.preprocess && !('error' in report.preprocess), JSON.stringify(report.preprocess));
-    assert.ok((report.preprocess.sets.large?.preprocess.cpuMs ?? 0) > 0);
+    assert.ok((report.preprocess.sets.photo?.preprocessFast.cpuMs ?? 0) > 0);
     assert.ok(report.rss_10k && !('error' in report.rss_10k), JSON.stringify(report.rss_10k));
     assert.equal(report.rss_10k.images, 40);
 
@@ -88,10 +113,19 @@ test('the bench runs every contender, the memory run and the downloader on tiny 
       assert.ok(run.curl.imagesPerSecond > 0 && run.ratio_to_curl !== null);
     }
     const names = report.targets.map((check) => check.name);
-    assert.ok(names.includes('embed/bare fp32') && names.includes('peak RSS fp32, 10k images (MB)'));
+    for (const name of [
+      'embed/transformers.js fp32 photo',
+      'embed --decode fast/transformers.js q8 photo',
+      'embed/bare fp32 vga',
+      'embed model idle share q8 vga',
+      'peak RSS MB embed fp32 photo',
+      'download/curl, server latency 20 ms',
+    ])
+      assert.ok(names.includes(name), `target ${name} in ${names.join(', ')}`);
+    assert.ok(!names.some((name) => name.includes('latency 0 ms')), 'raw loopback is reported, not judged');
 
     const table = formatTable(report);
-    assert.match(table, /q8 +embed +[\d.]+ +[\d.]+ +[\d.]+/);
+    assert.match(table, /q8 +photo +embed-fast +[\d.]+ +[\d.]+ +[\d.]+/);
     const historyPath = join(dir, 'history.json');
     await appendHistory(historyPath, report);
     await appendHistory(historyPath, report);

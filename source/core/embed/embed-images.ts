@@ -7,6 +7,7 @@
 import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {asOutputWriteError, checkOutputFolder} from '../fs/output-folder.js';
+import type {DecodeMode} from '../image/clip-preprocess.js';
 import type {Dtype} from '../model/model-folder.js';
 import {Float32NpyStream} from '../npy-stream.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
@@ -43,6 +44,8 @@ export interface EmbedOptions {
   readAhead?: boolean;
   /** Preprocessing worker threads, passed to the embedder (0: on this thread). */
   preprocessWorkers?: number;
+  /** JPEG decoding, passed to the embedder: exact (default) or fast. */
+  decode?: DecodeMode;
   /** onnxruntime session tuning, passed to the embedder (see SessionTuning). */
   tuning?: SessionTuning;
   /** Monotonic milliseconds, and wall-clock time for started_at/finished_at; injectable for tests. */

@@ -6,15 +6,18 @@
 
 import {availableParallelism} from 'node:os';
 import {UserError} from '../errors.js';
-import {PREPROCESS_VERSION, tensorLength} from '../image/clip-preprocess.js';
+import {DECODE_MODES, type DecodeMode, preprocessVersion, tensorLength} from '../image/clip-preprocess.js';
 import {type Dtype, type ModelFolder, modelFileFor, openModelFolder} from '../model/model-folder.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
 import {assertDeviceAvailable, DEVICES, type Device} from '../runtime/onnx.js';
+import {type AdaptiveSplit, createAdaptiveSplit} from './adaptive-split.js';
 import {DEFAULT_BATCH_SIZE, defaultBatchSize} from './batch-size.js';
+import {createCoreBudget} from './core-budget.js';
 import {createBatchInference, type EmbedResult} from './infer-batch.js';
 import {batchPreprocessor, type EmbedInput, type PreparedBatch} from './preprocess-batch.js';
 import {createPreprocessPool, defaultPreprocessWorkers, type PreprocessPool} from './preprocess-pool.js';
 import {openSessionPool, type SessionPool} from './session-pool.js';
+import {maxPreprocessWorkers, type SplitReport} from './split-controller.js';
 import {createTensorSlots} from './tensor-slots.js';
 
 export interface Embedder {
@@ -26,12 +29,16 @@ export interface Embedder {
   modelDir: string;
   modelFile: string;
   preprocessVersion: string;
+  /** How JPEGs are decoded: exact (the reference's pixels) or fast (reduced DCT scale first). */
+  decode: DecodeMode;
   /** Intra-op threads of all sessions together. */
   intraOpThreads: number;
   /** Inference sessions (worker threads); `infer` runs up to this many batches at once. */
   sessions: number;
-  /** Preprocessing worker threads (0: preprocessing runs on the calling thread). */
-  preprocessWorkers: number;
+  /** Preprocessing worker threads now (0: preprocessing runs on the calling thread); the split may change it. */
+  readonly preprocessWorkers: number;
+  /** How the cores were split between preprocessing and inference so far (split-controller.ts). */
+  split(): SplitReport;
   batchSize: number;
   loadMs: number;
   embedFiles(inputs: EmbedInput[], signal?: AbortSignal): Promise<EmbedResult[]>;
@@ -54,10 +61,13 @@ export interface EmbedderOptions {
   /** Inference sessions, each in its own worker thread with its share of `threads` (default 1). */
   sessions?: number;
   /**
-   * Preprocessing worker threads (default: one per four inference threads, at least 1, at most 8). 0 preprocesses
-   * on the calling thread, which then stalls for the reference resampler's work (tens to hundreds of ms per large image).
+   * A fixed number of preprocessing worker threads (for measurements; 0 preprocesses on the calling thread, which
+   * then stalls for the resampler's work). Default: the adaptive split, starting at defaultPreprocessWorkers and
+   * moved by measurement between 1 and maxPreprocessWorkers.
    */
   preprocessWorkers?: number;
+  /** Default exact. */
+  decode?: DecodeMode;
   /** onnxruntime session tuning (spinning, arena, pre-packing); defaults are onnxruntime's. */
   tuning?: SessionTuning;
 }
@@ -67,6 +77,14 @@ export function parseDevice(value: string): Device {
   throw new UserError(
     `unknown device '${value}'`,
     `use --device ${DEVICES.join(' | ')} (cpu works everywhere)`,
+  );
+}
+
+export function parseDecodeMode(value: string): DecodeMode {
+  if ((DECODE_MODES as readonly string[]).includes(value)) return value as DecodeMode;
+  throw new UserError(
+    `unknown decode mode '${value}'`,
+    'use --decode exact (the reference pixels, the default) or --decode fast (reduced JPEG scale first)',
   );
 }
 
@@ -95,16 +113,32 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   const folder = await openModelFolder(options.model, {modelsDir: options.modelsDir, dtype: options.dtype});
   const modelPath = folder.visionModelPath(options.dtype);
   const workers = options.preprocessWorkers ?? defaultPreprocessWorkers(threads);
+  const adaptive = options.preprocessWorkers === undefined;
+  const cores = availableParallelism();
+  const budget = createCoreBudget(cores, sessions);
   // The workers start while the sessions load, which is mostly one thread's work (starting one takes ~0.1 s).
-  const preprocess = workers > 0 ? createPreprocessPool(folder.preprocess, workers) : undefined;
+  const preprocess =
+    workers > 0
+      ? createPreprocessPool(folder.preprocess, workers, {
+          max: adaptive ? Math.max(workers, maxPreprocessWorkers(cores)) : workers,
+          budget,
+          decode: options.decode,
+        })
+      : undefined;
   const [opening, starting] = await Promise.allSettled([
-    openSessionPool(modelPath, {device, threads, sessions, tuning: options.tuning}),
+    openSessionPool(modelPath, {device, threads, sessions, tuning: options.tuning, budget}),
     preprocess?.ready,
   ]);
   try {
     if (opening.status === 'rejected') throw opening.reason;
     if (starting.status === 'rejected') throw starting.reason;
-    return await wrapSession(opening.value, preprocess, folder, options, {threads, batchSize, started});
+    const split = createAdaptiveSplit({pool: preprocess, budget, sessions, adaptive});
+    return await wrapSession(opening.value, preprocess, folder, options, {
+      threads,
+      batchSize,
+      started,
+      split,
+    });
   } catch (error) {
     await Promise.all([
       opening.status === 'fulfilled' ? opening.value.close() : undefined,
@@ -119,16 +153,24 @@ async function wrapSession(
   preprocess: PreprocessPool | undefined,
   folder: ModelFolder,
   options: EmbedderOptions,
-  settings: {threads: number; batchSize: number; started: number},
+  settings: {threads: number; batchSize: number; started: number; split: AdaptiveSplit},
 ): Promise<Embedder> {
-  const {threads, batchSize, started} = settings;
+  const {threads, batchSize, started, split} = settings;
+  const decode = options.decode ?? 'exact';
   const device = options.device;
   const perImage = tensorLength(folder.preprocess);
   // One tensor per batch in inference, one for the batch being prepared.
   const slots = createTensorSlots(batchSize * perImage, sessions.size + 1);
-  const prepare = batchPreprocessor(folder.preprocess, preprocess, {batchSize, slots});
+  const prepare = batchPreprocessor(folder.preprocess, preprocess, {batchSize, slots, decode});
   const inference = await createBatchInference(sessions, folder.preprocess, slots);
-  const infer = inference.infer;
+  const infer: Embedder['infer'] = async (batch) => {
+    split.batchStarting(batch.readyAt);
+    try {
+      return await inference.infer(batch);
+    } finally {
+      split.batchDone();
+    }
+  };
 
   return {
     get dims() {
@@ -139,10 +181,14 @@ async function wrapSession(
     device,
     modelDir: folder.dir,
     modelFile: modelFileFor('vision', options.dtype),
-    preprocessVersion: PREPROCESS_VERSION,
+    preprocessVersion: preprocessVersion(decode),
+    decode,
     intraOpThreads: threads,
     sessions: sessions.size,
-    preprocessWorkers: preprocess?.size ?? 0,
+    get preprocessWorkers() {
+      return preprocess?.size ?? 0;
+    },
+    split: () => split.report(),
     batchSize,
     loadMs: performance.now() - started,
     prepare,

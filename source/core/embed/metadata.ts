@@ -3,10 +3,12 @@
  * Written last: it is the commit marker of an output set (see outputs.ts).
  */
 import {readFileSync} from 'node:fs';
+import type {DecodeMode} from '../image/clip-preprocess.js';
 import {sharpVersions} from '../image/sharp-image.js';
 import {jpegDecoderStatus} from '../image/turbojpeg.js';
 import {onnxRuntimeVersion} from '../runtime/onnx.js';
 import type {Embedder} from './embedder.js';
+import type {SplitReport} from './split-controller.js';
 
 export const METADATA_SCHEMA_VERSION = 1;
 
@@ -20,6 +22,8 @@ export interface EmbedMetadata {
     file: string;
     embedding_dim: number;
     preprocess_version: string;
+    /** exact: the reference's pixels; fast: JPEGs decoded at a reduced DCT scale first (docs/fidelity.md). */
+    decode: DecodeMode;
   };
   device: string;
   execution_provider: string;
@@ -41,6 +45,8 @@ export interface EmbedMetadata {
   /** Images embedded (ok, cache hits included) per second of the embedding phase (after load, before write). */
   images_per_second: number;
   peak_rss_bytes: number;
+  /** How the cores were split between preprocessing workers and inference during the run (split-controller.ts). */
+  cpu_split: SplitReport;
   /** jpeg_decoder: the library that decoded JPEGs (libturbojpeg's file name), or 'sharp'. Same pixels either way. */
   versions: {node: string; onnxruntime: string; sharp: string; libvips: string; jpeg_decoder: string};
   /** Size and SHA-256 of the two .npy files this metadata commits to: a reader can tell a mixed set. */
@@ -117,6 +123,7 @@ export function describeRun(facts: RunFacts): Omit<EmbedMetadata, 'files'> {
       file: embedder.modelFile,
       embedding_dim: embedder.dims,
       preprocess_version: embedder.preprocessVersion,
+      decode: embedder.decode,
     },
     device: embedder.device,
     // Each device maps to the onnxruntime execution provider of the same name.
@@ -124,6 +131,7 @@ export function describeRun(facts: RunFacts): Omit<EmbedMetadata, 'files'> {
     batch_size: embedder.batchSize,
     intra_op_threads: embedder.intraOpThreads,
     inference_sessions: embedder.sessions,
+    cpu_split: embedder.split(),
     input_dir: facts.inputDir,
     counts,
     failures: facts.failures,

@@ -22,6 +22,7 @@ export function createPipelineEmbedder(
       options.sessions ??
       defaultSessions(options.dtype, options.threads ?? availableParallelism(), options.device),
     preprocessWorkers: options.preprocessWorkers,
+    decode: options.decode,
     // Idle inference threads spin by default; while the next batch decodes beside them that spinning takes
     // the cores decoding needs, so it is off whenever batches overlap.
     tuning: {allowSpinning: options.readAhead === false, ...options.tuning},

@@ -4,7 +4,12 @@
  * next batch while the model runs the current one.
  */
 import {describeError} from '../errors.js';
-import {type PreprocessConfig, preprocessImageInto, tensorLength} from '../image/clip-preprocess.js';
+import {
+  type DecodeMode,
+  type PreprocessConfig,
+  preprocessImageInto,
+  tensorLength,
+} from '../image/clip-preprocess.js';
 import {mapWithConcurrency} from './concurrency.js';
 import type {PreprocessPool} from './preprocess-pool.js';
 import type {TensorSlots} from './tensor-slots.js';
@@ -21,6 +26,8 @@ export interface PreparedBatch {
   tensor: Float32Array;
   count: number;
   preprocessMs: number;
+  /** When its pixels were ready (performance.now()), so the split controller can tell how long it waited. */
+  readyAt?: number;
 }
 
 /**
@@ -30,13 +37,13 @@ export interface PreparedBatch {
 export function batchPreprocessor(
   config: PreprocessConfig,
   pool: PreprocessPool | undefined,
-  tensors: {batchSize: number; slots: TensorSlots},
+  tensors: {batchSize: number; slots: TensorSlots; decode?: DecodeMode | undefined},
 ): (inputs: EmbedInput[]) => Promise<PreparedBatch> {
-  const {batchSize, slots} = tensors;
+  const {batchSize, slots, decode} = tensors;
   const perImage = tensorLength(config);
   const preprocessInto = async (item: EmbedInput, tensor: Float32Array, offset: number): Promise<void> => {
     if (!pool) {
-      await preprocessImageInto(item.data, config, tensor, offset);
+      await preprocessImageInto(item.data, config, tensor, offset, {decode});
       return;
     }
     const result = await pool.preprocessInto(item.data, tensor, offset);
@@ -50,8 +57,9 @@ export function batchPreprocessor(
       inputs.length <= batchSize
         ? slots.acquire()
         : new Float32Array(new SharedArrayBuffer(inputs.length * perImage * 4));
-    // Enough in flight to keep every worker busy (two on the calling thread, where decoding is off-thread).
-    const reasons = await mapWithConcurrency(inputs, pool?.size ?? 2, async (item, slot) => {
+    // Enough in flight to keep every worker the pool may grow to busy (two on the calling thread, where decoding
+    // is off-thread).
+    const reasons = await mapWithConcurrency(inputs, pool?.maxSize ?? 2, async (item, slot) => {
       try {
         await preprocessInto(item, tensor, slot * perImage);
         return undefined;
@@ -73,6 +81,7 @@ export function batchPreprocessor(
       tensor: tensor.subarray(0, count * perImage),
       count,
       preprocessMs: performance.now() - begin,
+      readyAt: performance.now(),
     };
   };
 }

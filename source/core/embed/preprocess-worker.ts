@@ -6,14 +6,14 @@ import {setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
 import {parentPort, workerData} from 'node:worker_threads';
 import {describeError} from '../errors.js';
-import {type PreprocessConfig, preprocessImageInto} from '../image/clip-preprocess.js';
+import {type DecodeMode, type PreprocessConfig, preprocessImageInto} from '../image/clip-preprocess.js';
 import {configureImageThreads} from '../image/sharp-image.js';
 import {jpegDecoderStatus} from '../image/turbojpeg.js';
 import type {PreprocessRequest, PreprocessResponse} from './preprocess-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('preprocess-worker.ts must run in a worker thread');
-const config = (workerData as {config: PreprocessConfig}).config;
+const {config, decode} = workerData as {config: PreprocessConfig; decode?: DecodeMode};
 // libvips' pool is per process; decoding one image needs no parallelism, and extra threads only fight
 // onnxruntime's intra-op threads for the cores.
 configureImageThreads(1);
@@ -43,6 +43,7 @@ port.on('message', async (request: PreprocessRequest) => {
     // The target is shared memory: the pixels land in the caller's batch tensor directly.
     const {decodedBytes} = await preprocessImageInto(request.data, config, request.target, request.offset, {
       pixelLimit: request.pixelLimit,
+      decode,
     });
     decodedSinceCollection += decodedBytes;
     response = {id: request.id, ok: true};

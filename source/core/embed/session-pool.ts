@@ -12,6 +12,7 @@ import {
   type SessionTuning,
 } from '../runtime/inference-client.js';
 import type {Device, TensorInfo} from '../runtime/onnx.js';
+import type {CoreBudget} from './core-budget.js';
 
 export interface SessionPool {
   readonly size: number;
@@ -22,13 +23,24 @@ export interface SessionPool {
   close(): Promise<void>;
 }
 
-/** Opens one inference worker per session on the same graph, `threads` split between them: all or none. */
+/**
+ * Opens one inference worker per session on the same graph, `threads` split between them: all or none. With a
+ * budget, each run counts its session's threads as computing (one on a device other than the CPU, where the
+ * calling thread waits for the device).
+ */
 export async function openSessionPool(
   modelPath: string,
-  options: {device: Device; threads: number; sessions: number; tuning?: SessionTuning | undefined},
+  options: {
+    device: Device;
+    threads: number;
+    sessions: number;
+    tuning?: SessionTuning | undefined;
+    budget?: CoreBudget | undefined;
+  },
 ): Promise<SessionPool> {
+  const split = threadsPerSession(options.threads, options.sessions);
   const settled = await Promise.allSettled(
-    threadsPerSession(options.threads, options.sessions).map((threads) =>
+    split.map((threads) =>
       openInferenceWorker(modelPath, {device: options.device, threads, tuning: options.tuning}),
     ),
   );
@@ -38,12 +50,18 @@ export async function openSessionPool(
     await Promise.all(clients.map((client) => client.close()));
     throw failed.reason;
   }
-  return createSessionPool(clients);
+  const computing = options.device === 'cpu' ? split : split.map(() => 1);
+  return createSessionPool(clients, {budget: options.budget, threads: computing});
 }
 
-export function createSessionPool(clients: readonly InferenceClient[]): SessionPool {
+export function createSessionPool(
+  clients: readonly InferenceClient[],
+  accounting: {budget?: CoreBudget | undefined; threads?: readonly number[]} = {},
+): SessionPool {
   const first = clients[0];
   if (!first) throw new Error('a session pool needs at least one session');
+  const threadsOf = new Map(clients.map((client, index) => [client, accounting.threads?.[index] ?? 1]));
+  const budget = accounting.budget;
   const idle = [...clients];
   const waiting: ((client: InferenceClient) => void)[] = [];
   const acquire = (): Promise<InferenceClient> => {
@@ -61,9 +79,12 @@ export function createSessionPool(clients: readonly InferenceClient[]): SessionP
     outputs: first.outputs,
     async run(inputName, outputName, data, dims) {
       const client = await acquire();
+      const threads = threadsOf.get(client) ?? 1;
+      budget?.inferenceStarted(threads);
       try {
         return await client.run(inputName, outputName, data, dims);
       } finally {
+        budget?.inferenceEnded(threads);
         release(client);
       }
     },

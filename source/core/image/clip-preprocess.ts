@@ -19,6 +19,32 @@ export {type PreprocessConfig, parsePreprocessorConfig, tensorLength} from './pr
 /** Changes whenever output pixels could change for the same input and config (part of cache keys). */
 export const PREPROCESS_VERSION = 'clip-preprocess-2';
 
+/**
+ * `exact`: the reference's pixels. `fast`: JPEGs decoded at a reduced DCT scale first (decode-image.ts), then the
+ * same resampler; close to the reference, not equal (docs/fidelity.md, "Fast decode").
+ */
+export type DecodeMode = 'exact' | 'fast';
+export const DECODE_MODES: readonly DecodeMode[] = ['exact', 'fast'];
+
+/** The preprocessing version for a decode mode: fast and exact vectors never share a cache key. */
+export function preprocessVersion(decode: DecodeMode): string {
+  return decode === 'fast' ? `${PREPROCESS_VERSION}+fast-decode` : PREPROCESS_VERSION;
+}
+
+/**
+ * The fast decode's test for a reduced size: still at least the size the resize step makes (so the resampler
+ * only ever shrinks, as it does from the full image).
+ */
+export function shrinkFitsFor(config: PreprocessConfig): (width: number, height: number) => boolean {
+  return (width, height) => {
+    if (!config.doResize) return false;
+    const out = resizedSize(width, height, config);
+    return (
+      width >= out.width && height >= out.height && width >= config.cropWidth && height >= config.cropHeight
+    );
+  };
+}
+
 /** transformers' get_resize_output_image_size(default_to_square=False): the long edge is truncated, not rounded. */
 export function resizedSize(
   width: number,
@@ -137,23 +163,35 @@ export function pixelsToTensor(
   }
 }
 
+export interface PreprocessOptions {
+  pixelLimit?: number | undefined;
+  /** Default exact. */
+  decode?: DecodeMode | undefined;
+}
+
 export async function preprocessImageInto(
   input: Uint8Array | string,
   config: PreprocessConfig,
   target: Float32Array,
   offset: number,
-  options: {pixelLimit?: number} = {},
+  options: PreprocessOptions = {},
 ): Promise<{decodedBytes: number}> {
-  return decodeImageRgbWith(input, options.pixelLimit ?? DEFAULT_PIXEL_LIMIT, (image) => {
-    pixelsToTensor(image, config, target, offset);
-    return {decodedBytes: image.data.byteLength};
-  });
+  const shrink = options.decode === 'fast' ? shrinkFitsFor(config) : undefined;
+  return decodeImageRgbWith(
+    input,
+    options.pixelLimit ?? DEFAULT_PIXEL_LIMIT,
+    (image) => {
+      pixelsToTensor(image, config, target, offset);
+      return {decodedBytes: image.data.byteLength};
+    },
+    shrink,
+  );
 }
 
 export async function preprocessImage(
   input: Uint8Array | string,
   config: PreprocessConfig,
-  options: {pixelLimit?: number} = {},
+  options: PreprocessOptions = {},
 ): Promise<Float32Array> {
   const target = new Float32Array(tensorLength(config));
   await preprocessImageInto(input, config, target, 0, options);

@@ -14,7 +14,7 @@ import {
   type ImageProbe,
   probeImage,
 } from './sharp-image.js';
-import {decodeJpegRgb, jpegDecoderStatus, readJpegSize} from './turbojpeg.js';
+import {decodeJpegRgb, jpegDecoderStatus, readJpegSize, type ShrinkFits} from './turbojpeg.js';
 
 /**
  * An image's format and size from its header, without decoding the pixels, for the downloader's validation: a
@@ -40,12 +40,12 @@ export function decodeImageRgb(
 }
 
 /**
- * JPEG pixels for decodeImageRgbWith land in this thread's reused buffer: a fresh 9 MB buffer per 2000x1500
- * photo cost ~4 CPU-ms of page faults and zeroing (18.0-18.5 against 19.1-35.0 ms per photo preprocessed, 5
- * interleaved runs; the bench's mix 6.0-8.2 against 7.2-8.5 ms per image, 7). Larger images than this keep a
- * fresh buffer, so a huge one is not held for the thread's life.
+ * JPEG pixels for decodeImageRgbWith land in this thread's reused buffer: a fresh buffer costs page faults and
+ * zeroing every time (docs/performance.md: ~4 CPU-ms per 2000x1500 photo, ~45 per 12-megapixel one). 64 MB
+ * covers phones' photos up to ~21 megapixels; larger images keep a fresh buffer, so a huge one is not held for
+ * the thread's life.
  */
-const REUSED_BYTES_MAX = 32 * 2 ** 20;
+const REUSED_BYTES_MAX = 64 * 2 ** 20;
 let reused = new Uint8Array(0);
 
 function reusedBuffer(length: number): Uint8Array {
@@ -56,14 +56,18 @@ function reusedBuffer(length: number): Uint8Array {
 
 /**
  * Decodes and hands the pixels to `use` at once, in the same synchronous step as a JPEG's decode: its pixels live
- * in a buffer the next decode on this thread overwrites, so `use` must not keep them.
+ * in a buffer the next decode on this thread overwrites, so `use` must not keep them. `shrink` asks for the fast
+ * decode: JPEGs libturbojpeg takes are decoded at the smallest DCT scale whose size still fits (turbojpeg.ts);
+ * everything else, and every JPEG where libturbojpeg is absent, decodes exactly (libvips' shrink-on-load gives
+ * other pixels than libjpeg's scaled IDCT, so a second fast flavour would make fast vectors differ by machine).
  */
 export function decodeImageRgbWith<T>(
   input: Uint8Array | string,
   pixelLimit: number,
   use: (image: DecodedRgb) => T,
+  shrink?: ShrinkFits,
 ): Promise<T> {
-  return decode(input, pixelLimit, reusedBuffer, use);
+  return decode(input, pixelLimit, reusedBuffer, use, shrink);
 }
 
 async function decode<T>(
@@ -71,9 +75,10 @@ async function decode<T>(
   pixelLimit: number,
   allocate: ((length: number) => Uint8Array) | undefined,
   use: (image: DecodedRgb) => T,
+  shrink?: ShrinkFits,
 ): Promise<T> {
   const bytes = typeof input === 'string' ? await readImageFile(input) : input;
-  const jpeg = decodeJpegRgb(bytes, pixelLimit, allocate);
+  const jpeg = decodeJpegRgb(bytes, pixelLimit, allocate, shrink);
   return use(jpeg ? {...jpeg, format: 'jpeg'} : await decodeWithSharp(bytes, pixelLimit));
 }
 

@@ -3,16 +3,20 @@
  * install). Decoding JPEGs is most of preprocessing's CPU, and libturbojpeg does it in a third to a half of
  * sharp's time (docs/performance.md: libvips' per-image pipeline and thread hand-offs are the difference), to the
  * same bytes: the same decoder family as PIL's and libvips', with libjpeg's defaults (accurate integer IDCT,
- * fancy upsampling). It is the system's library (Debian/Ubuntu `libturbojpeg0`, Fedora `turbojpeg`, Homebrew
- * `jpeg-turbo`), used where present. It takes only 8-bit grey and YCbCr JPEGs that decode without a warning;
- * sharp decodes everything it declines, and words the reasons for files that fail.
+ * fancy upsampling). The library comes from npm where it can: the optional dependency @julusian/jpeg-turbo ships
+ * libjpeg-turbo's own libturbojpeg for Linux (x64, arm64, arm; glibc and musl) and, on macOS, an addon that
+ * exports the TurboJPEG API; only the library is used (its addon decodes with the fast, inexact IDCT), and its
+ * install script is denied in package.json's allowScripts. Otherwise the system's (Debian/Ubuntu `libturbojpeg0`,
+ * Fedora `turbojpeg`, Homebrew `jpeg-turbo`). It takes only 8-bit grey and YCbCr JPEGs that decode without a
+ * warning; sharp decodes everything it declines, and words the reasons for files that fail.
  */
 import {createRequire} from 'node:module';
+import {dirname, join} from 'node:path';
 
 /** Set to `sharp` to decode every JPEG with sharp (for comparisons, or a library that misbehaves). */
 export const JPEG_DECODER_ENV = 'VISUAL_CORTEX_JPEG_DECODER';
 
-const LIBRARY_NAMES: Partial<Record<NodeJS.Platform, string[]>> = {
+const SYSTEM_LIBRARY_NAMES: Partial<Record<NodeJS.Platform, string[]>> = {
   linux: ['libturbojpeg.so.0', 'libturbojpeg.so'],
   // dlopen does not search Homebrew's prefixes.
   darwin: [
@@ -22,6 +26,32 @@ const LIBRARY_NAMES: Partial<Record<NodeJS.Platform, string[]>> = {
   ],
   win32: ['turbojpeg.dll'],
 };
+
+const NPM_PACKAGE = '@julusian/jpeg-turbo';
+
+/** The npm package's prebuilt library for this platform, if the package is installed (a glibc build first). */
+function npmLibraryPaths(require: NodeJS.Require): {path: string; name: string}[] {
+  let root: string;
+  let version: string;
+  try {
+    const manifest = require.resolve(`${NPM_PACKAGE}/package.json`);
+    root = dirname(manifest);
+    version = (require(manifest) as {version?: string}).version ?? '?';
+  } catch {
+    return [];
+  }
+  const platform = `${process.platform}-${process.arch}`;
+  const files =
+    process.platform === 'linux'
+      ? [`jpeg-turbo-${platform}/libturbojpeg.so.0`, `jpeg-turbo-${platform}-musl/libturbojpeg.so.0`]
+      : process.platform === 'darwin'
+        ? [`jpeg-turbo-${platform}/node-napi-v7.node`]
+        : [];
+  return files.map((file) => ({
+    path: join(root, 'prebuilds', file),
+    name: `${NPM_PACKAGE}@${version} libturbojpeg`,
+  }));
+}
 
 // turbojpeg.h: TJPF_RGB, and the colour spaces taken (TJCS_YCbCr, TJCS_GRAY).
 const TJPF_RGB = 0;
@@ -54,10 +84,12 @@ function load(): Library | null {
     unavailableReason = 'koffi is not installed';
     return library;
   }
-  const names = LIBRARY_NAMES[process.platform] ?? [];
-  for (const name of names) {
+  const require = createRequire(import.meta.url);
+  const system = SYSTEM_LIBRARY_NAMES[process.platform] ?? [];
+  const candidates = [...npmLibraryPaths(require), ...system.map((name) => ({path: name, name}))];
+  for (const {path, name} of candidates) {
     try {
-      const lib = koffi.load(name);
+      const lib = koffi.load(path);
       const init = lib.func('void *tjInitDecompress()');
       const header = lib.func(
         'int tjDecompressHeader3(void *handle, const uint8_t *jpeg, unsigned long size, int *width, int *height, int *subsampling, int *colorspace)',
@@ -74,7 +106,7 @@ function load(): Library | null {
       // Not this name: try the next.
     }
   }
-  unavailableReason = `libturbojpeg not found (${names.join(', ') || `no known name on ${process.platform}`})`;
+  unavailableReason = `libturbojpeg not found (${candidates.map((candidate) => candidate.path).join(', ') || `no known name on ${process.platform}`})`;
   return library;
 }
 
@@ -119,15 +151,36 @@ export function readJpegSize(bytes: Uint8Array): {width: number; height: number}
   }
 }
 
+/** Whether a decoded size is still large enough (the fast decode's test for a DCT scale). */
+export type ShrinkFits = (width: number, height: number) => boolean;
+
+/**
+ * The size libjpeg decodes a JPEG to at the smallest scale M/8 (M = 1..8) whose size still `fits`: its scaled
+ * IDCT computes 1/8 to 7/8 of the pixels directly (TJSCALED: each side rounded up). 8/8 when nothing smaller fits.
+ */
+export function jpegScaledSize(
+  width: number,
+  height: number,
+  fits: ShrinkFits,
+): {width: number; height: number} {
+  for (let eighths = 1; eighths < 8; eighths++) {
+    const scaled = {width: Math.ceil((width * eighths) / 8), height: Math.ceil((height * eighths) / 8)};
+    if (fits(scaled.width, scaled.height)) return scaled;
+  }
+  return {width, height};
+}
+
 /**
  * Interleaved RGB for a JPEG libturbojpeg takes, or undefined where it declines: not a JPEG, CMYK/YCCK/RGB,
  * 12-bit, over `pixelLimit`, or any error or warning while decoding (truncated data among them). `allocate` gives
- * the pixels' buffer (exactly `length` bytes; fresh by default).
+ * the pixels' buffer (exactly `length` bytes; fresh by default). With `shrink`, libjpeg decodes at the smallest
+ * DCT scale that still fits (jpegScaledSize): the fast decode, not the reference's pixels.
  */
 export function decodeJpegRgb(
   bytes: Uint8Array,
   pixelLimit: number,
   allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
+  shrink?: ShrinkFits,
 ): {data: Uint8Array; width: number; height: number} | undefined {
   const lib = load();
   if (!lib) return undefined;
@@ -135,7 +188,7 @@ export function decodeJpegRgb(
     const header = readHeader(lib, bytes);
     if (!header || header.width * header.height > pixelLimit || !TAKEN_COLORSPACES.has(header.space))
       return undefined;
-    const {width, height} = header;
+    const {width, height} = shrink ? jpegScaledSize(header.width, header.height, shrink) : header;
     const data = allocate(width * height * 3);
     if (lib.decompress(lib.handle, bytes, bytes.length, data, width, 0, height, TJPF_RGB, 0) !== 0)
       return undefined;

@@ -8,7 +8,7 @@ import {mapWithConcurrency} from '../embed/concurrency.js';
 import {describeError} from '../errors.js';
 import {type CheckBody, type CheckContext, Findings, type LoadedOutputs, listSome} from './check-context.js';
 import {sampleIndices} from './sampling.js';
-import {SPOT_CHECK_MIN_COSINE, UNIT_NORM_TOLERANCE} from './types.js';
+import {spotCheckMinCosine, UNIT_NORM_TOLERANCE} from './types.js';
 
 const STAT_CONCURRENCY = 16;
 
@@ -136,6 +136,7 @@ async function spotCheck(
     findings.fail(`spot check cannot start the model: ${describeError(error)}`);
     return;
   }
+  const minCosine = spotCheckMinCosine(model.dtype);
   const picked = sampleIndices(rows, context.sample, context.random);
   if (picked.length === 0) {
     findings.note('spot check: no rows to re-embed');
@@ -155,13 +156,13 @@ async function spotCheck(
     }
     const similarity = cosine(result.vector, matrix, row, columns);
     cosines.push(similarity);
-    if (!(similarity >= SPOT_CHECK_MIN_COSINE)) {
+    if (!(similarity >= minCosine)) {
       findings.fail(
-        `spot check: ${name} re-embeds at cosine ${similarity.toFixed(6)} with its stored row ${row} (needs >= ${SPOT_CHECK_MIN_COSINE}): the row does not belong to this file (filenames out of order?) or another model made it`,
+        `spot check: ${name} re-embeds at cosine ${similarity.toFixed(6)} with its stored row ${row} (needs >= ${minCosine}${model.dtype === 'q8' ? ', q8' : ''}): the row does not belong to this file (filenames out of order?) or another model made it`,
       );
     }
   }
-  if (cosines.length === picked.length && cosines.every((value) => value >= SPOT_CHECK_MIN_COSINE)) {
+  if (cosines.length === picked.length && cosines.every((value) => value >= minCosine)) {
     findings.ok(
       `spot check: ${picked.length} re-embedded images match their rows (min cosine ${Math.min(...cosines).toFixed(6)})`,
     );

@@ -73,4 +73,15 @@ export interface ValidateOptions {
 
 export const DEFAULT_SAMPLE = 3;
 export const SPOT_CHECK_MIN_COSINE = 0.9999;
+/**
+ * q8's graphs quantise activations dynamically over the whole batch, so a row depends on the images beside it:
+ * re-embedded alone, the full-size ViT-B/32 (random weights) gave cosine 0.99965-0.99980 to its batched rows
+ * (288 rows, batches of 2-8; the tiny CLIP 0.99992), where fp32 gives 1 - 1e-7. The threshold leaves ~3x that
+ * gap and still tells another image's row apart (docs/fidelity.md, "q8 and batching").
+ */
+export const SPOT_CHECK_MIN_COSINE_Q8 = 0.999;
+
+export function spotCheckMinCosine(dtype: string): number {
+  return dtype === 'q8' ? SPOT_CHECK_MIN_COSINE_Q8 : SPOT_CHECK_MIN_COSINE;
+}
 export const UNIT_NORM_TOLERANCE = 1e-3;

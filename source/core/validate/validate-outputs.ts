@@ -8,6 +8,7 @@ import {stat} from 'node:fs/promises';
 import {resolve} from 'node:path';
 import type {Embedder} from '../embed/embedder.js';
 import {describeError, isAbortError, UserError} from '../errors.js';
+import type {DecodeMode} from '../image/clip-preprocess.js';
 import type {CheckBody, CheckContext, CheckRun} from './check-context.js';
 import {seededRandom} from './sampling.js';
 import {
@@ -125,6 +126,8 @@ export async function* validateOutputs(
           modelsDir: options.modelsDir,
           dtype: model.dtype,
           device: 'cpu',
+          // The spot check re-embeds as the outputs were made: fast-decode vectors differ from exact ones.
+          decode: decodeOf(context.outputs?.metadata),
         }),
       );
       return embedder;
@@ -179,4 +182,11 @@ export async function runValidation(
     if (step.done) return step.value;
     onEvent?.(step.value);
   }
+}
+
+/** metadata.json's model.decode; outputs from before it existed were decoded exactly. */
+function decodeOf(metadata: Record<string, unknown> | undefined): DecodeMode {
+  const model = metadata?.model;
+  const decode = model && typeof model === 'object' ? (model as {decode?: unknown}).decode : undefined;
+  return decode === 'fast' ? 'fast' : 'exact';
 }
