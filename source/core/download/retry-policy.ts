@@ -45,7 +45,8 @@ export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () =>
 }
 
 /** An HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime): a month name and an hh:mm:ss time. */
-const HTTP_DATE = /^[A-Za-z]{3,9},? .*\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b.*\b\d{2}:\d{2}:\d{2}\b/;
+const HTTP_DATE =
+  /^[A-Za-z]{3,9},? .*\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b.*\b\d{2}:\d{2}:\d{2}\b/;
 
 /**
  * Retry-After as milliseconds from now: delta-seconds or an HTTP-date; null when absent or not one of those, so
