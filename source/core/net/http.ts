@@ -213,6 +213,15 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
 /** Maps undici's and Node's network errors onto the few kinds that retry policies care about. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
@@ -222,11 +231,10 @@ export function toHttpError(error: unknown): HttpError {
   if (name === 'AbortError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') {
     return new HttpError('aborted', 'aborted');
   }
-  if (
-    code === 'UND_ERR_CONNECT_TIMEOUT' ||
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT'
-  ) {
+  // No connection was made: the host is unreachable rather than slow.
+  if (code === 'UND_ERR_CONNECT_TIMEOUT')
+    return new HttpError(`cannot connect (timed out, ${code})`, 'connect');
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new HttpError(`timed out (${code})`, 'timeout');
   }
   if (
@@ -240,7 +248,7 @@ export function toHttpError(error: unknown): HttpError {
   ) {
     return new HttpError(`connection reset (${message})`, 'reset');
   }
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+  if (CONNECT_CODES.has(code)) {
     return new HttpError(`cannot connect (${code})`, 'connect');
   }
   return new HttpError(message, 'other');
