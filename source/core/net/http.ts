@@ -6,6 +6,9 @@
 import {createRequire} from 'node:module';
 import type {Socket} from 'node:net';
 import {Agent, buildConnector} from 'undici';
+import {HttpError, toHttpError} from './http-errors.js';
+
+export {HttpError, type NetworkErrorKind, toHttpError} from './http-errors.js';
 
 export interface HttpClientOptions {
   /** Connections per origin; also the pool's bound on parallel requests to one host. */
@@ -54,18 +57,6 @@ export interface HttpResponse {
   body: AsyncIterable<Uint8Array>;
   /** Discards the body so the connection can be reused. */
   discard(): Promise<void>;
-}
-
-export type NetworkErrorKind = 'aborted' | 'timeout' | 'reset' | 'connect' | 'redirect' | 'other';
-
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-  constructor(
-    message: string,
-    readonly kind: NetworkErrorKind,
-  ) {
-    super(message);
-  }
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -211,45 +202,4 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return flat;
-}
-
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
-/** Maps undici's and Node's network errors onto the few kinds that retry policies care about. */
-export function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  const code = (error as {code?: string} | undefined)?.code ?? '';
-  const name = (error as {name?: string} | undefined)?.name ?? '';
-  const message = error instanceof Error ? error.message : String(error);
-  if (name === 'AbortError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') {
-    return new HttpError('aborted', 'aborted');
-  }
-  // No connection was made: the host is unreachable rather than slow.
-  if (code === 'UND_ERR_CONNECT_TIMEOUT')
-    return new HttpError(`cannot connect (timed out, ${code})`, 'connect');
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new HttpError(`timed out (${code})`, 'timeout');
-  }
-  if (
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'UND_ERR_SOCKET' ||
-    code === 'UND_ERR_CLOSED' ||
-    // The connection ended before the body did.
-    code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' ||
-    (name === 'HTTPParserError' && /invalid EOF state/i.test(message))
-  ) {
-    return new HttpError(`connection reset (${message})`, 'reset');
-  }
-  if (CONNECT_CODES.has(code)) {
-    return new HttpError(`cannot connect (${code})`, 'connect');
-  }
-  return new HttpError(message, 'other');
 }
