@@ -1,5 +1,6 @@
 /** How `download` prints: one plain line per event without a TTY, one live status line on a TTY. */
 import type {DownloadEvent, DownloadReport, DownloadTotals} from '../core/download/types.js';
+import {unreachableHint} from '../core/download/unreachable.js';
 import {explainShortfall} from '../core/run/shortfall.js';
 import type {Io} from './command.js';
 import {formatBytes} from './output.js';
@@ -99,6 +100,7 @@ const STOP_REASONS: Record<DownloadReport['stopReason'], string> = {
   'time-budget': 'the time budget is spent (--max-seconds)',
   exhausted: 'the source has no more images',
   aborted: 'interrupted',
+  unreachable: 'the provider cannot be reached',
 };
 
 export function formatDownloadSummary(report: DownloadReport): string[] {
@@ -107,12 +109,17 @@ export function formatDownloadSummary(report: DownloadReport): string[] {
       `${report.total} of ${report.requested} now in ${report.outputDir}`,
     `stopped: ${STOP_REASONS[report.stopReason]}`,
   ];
-  const shortfall = explainShortfall(report);
-  if (shortfall) lines.push(`${shortfall.missing} short: ${shortfall.why}`, `  fix: ${shortfall.fix}`);
+  if (report.stopReason === 'unreachable') {
+    lines.push(`  ${report.sourceError}`, `  what to do: ${unreachableHint(report.provider)}`);
+  } else {
+    const shortfall = explainShortfall(report);
+    if (shortfall) lines.push(`${shortfall.missing} short: ${shortfall.why}`, `  fix: ${shortfall.fix}`);
+  }
   const reasons = Object.entries(report.failedByReason).map(([reason, count]) => `${reason} ${count}`);
   if (report.failed > 0) lines.push(`failed ${report.failed}: ${reasons.join(', ')}`);
   lines.push(`duplicates ${report.duplicates}, retries ${report.retries}, attempts ${report.attempts}`);
-  if (report.sourceError) lines.push(`source error: ${report.sourceError}`);
+  if (report.sourceError && report.stopReason !== 'unreachable')
+    lines.push(`source error: ${report.sourceError}`);
   if (report.cleanedTempFiles > 0 || report.recoveredFiles > 0) {
     lines.push(
       `recovered: ${report.cleanedTempFiles} stale temp file(s) removed, ${report.recoveredFiles} unindexed image(s) adopted`,

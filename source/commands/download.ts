@@ -40,7 +40,8 @@ export const downloadCommand = defineCommand({
   Environment
     UNSPLASH_ACCESS_KEY, VISUAL_CORTEX_PICSUM_URL, VISUAL_CORTEX_UNSPLASH_API_URL
 
-  Exit status: 0 when --count images are present, 1 when the run ended short, 2 on a usage error.
+  Exit status: 0 when --count images are present, 1 when the run ended short, 2 on a usage error or when
+  the provider cannot be reached (its first attempts all failed to connect; the summary says what to do).
 
   Examples
     $ visual-cortex download --count 200 --width 1024 --height 768 --workers 8
@@ -115,7 +116,9 @@ export const downloadCommand = defineCommand({
     }
     if (flags.json) printJson(io, report);
     else for (const line of formatDownloadSummary(report)) printLine(io, line);
-    return report.total >= report.requested ? 0 : 1;
+    if (report.total >= report.requested) return 0;
+    // Not a run that ended short but one that cannot start until the network, a mirror or the provider changes.
+    return report.stopReason === 'unreachable' ? 2 : 1;
   },
 });
 

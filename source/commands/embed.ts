@@ -3,6 +3,7 @@ import {openEmbeddingCache, resolveCachePath} from '../core/cache/embedding-cach
 import type {EmbedEvent, EmbedReport} from '../core/embed/embed-events.js';
 import {embedImages} from '../core/embed/embed-images.js';
 import {parseDecodeMode, parseDevice} from '../core/embed/embedder.js';
+import type {SkippedFile} from '../core/embed/file-walk.js';
 import {UserError} from '../core/errors.js';
 import {DEFAULT_MODEL, parseDtype, resolveModelsDir} from '../core/model/model-folder.js';
 import {defineCommand, type Io} from './command.js';
@@ -18,6 +19,26 @@ function positiveInteger(value: number | undefined, flag: string): number | unde
   return value;
 }
 
+const MAX_SKIP_REASONS = 10;
+
+/** One line per reason a file was skipped, with how many and the first of them. */
+export function skippedLines(skipped: readonly SkippedFile[]): string[] {
+  const byReason = new Map<string, {count: number; first: string}>();
+  for (const {file, reason} of skipped) {
+    const group = byReason.get(reason);
+    if (group) group.count++;
+    else byReason.set(reason, {count: 1, first: file});
+  }
+  const lines = [...byReason].map(
+    ([reason, {count, first}]) => `  skipped ${count}: ${reason} (${count > 1 ? 'e.g. ' : ''}${first})`,
+  );
+  if (lines.length <= MAX_SKIP_REASONS) return lines;
+  return [
+    ...lines.slice(0, MAX_SKIP_REASONS),
+    `  skipped for ${lines.length - MAX_SKIP_REASONS} more reasons`,
+  ];
+}
+
 /** Progress on stderr (stdout stays clean for --json): one rewritten line on a terminal, plain lines otherwise. */
 function progressPrinter(io: Io): (event: EmbedEvent) => void {
   const tty = Boolean(io.stderr.isTTY);
@@ -28,8 +49,9 @@ function progressPrinter(io: Io): (event: EmbedEvent) => void {
     switch (event.type) {
       case 'scanned':
         io.stderr.write(
-          `found ${event.total} files${event.skipped ? ` (${event.skipped} non-image files skipped)` : ''}\n`,
+          `found ${event.total} files${event.skipped.length ? ` (${event.skipped.length} skipped)` : ''}\n`,
         );
+        for (const line of skippedLines(event.skipped)) io.stderr.write(`${line}\n`);
         break;
       case 'model-loading':
         io.stderr.write(`loading model ${event.model} (${event.dtype}, ${event.device})…\n`);

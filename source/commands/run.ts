@@ -1,4 +1,5 @@
 import type {AnyFlags} from 'meow';
+import {unreachableHint} from '../core/download/unreachable.js';
 import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
 import {runPipeline} from '../core/run/run-pipeline.js';
 import {assertRunSetup, RUN_DEFAULTS, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
@@ -139,11 +140,19 @@ export function printSummary(io: Io, report: RunReport): void {
     );
   for (const [reason, count] of Object.entries(download?.failedByReason ?? {}))
     printLine(io, `  ${reason}: ${count}`);
-  if (download?.sourceError) printLine(io, `  the URL source stopped early: ${download.sourceError}`);
-  const shortfall = download && explainShortfall(download, runTakesFlag);
-  if (shortfall) {
-    printLine(io, `${shortfall.missing} short of --count ${download.requested}: ${shortfall.why}`);
-    printLine(io, `  fix: ${shortfall.fix}`);
+  if (download?.stopReason === 'unreachable') {
+    printLine(io, `  the download stopped early: ${download.sourceError}`);
+    printLine(
+      io,
+      `  what to do: ${unreachableHint(download.provider)}; the images already there are embedded`,
+    );
+  } else {
+    if (download?.sourceError) printLine(io, `  the URL source stopped early: ${download.sourceError}`);
+    const shortfall = download && explainShortfall(download, runTakesFlag);
+    if (shortfall) {
+      printLine(io, `${shortfall.missing} short of --count ${download.requested}: ${shortfall.why}`);
+      printLine(io, `  fix: ${shortfall.fix}`);
+    }
   }
   if (report.embed) {
     printLine(io, `embedded ${report.embed.ok}, failed ${report.embed.failed}`);

@@ -133,6 +133,17 @@ test('every fault is retried or refused as designed, counted by reason, and noth
   assert.deepEqual(keptImages, [0, 1, 4, 5, 6, 7, 10, 11, 15]);
 });
 
+test('Retry-After: -5 on a 503 waits the backoff before each retry, not nothing', async () => {
+  const outputDir = join(work, 'negative-retry-after');
+  const urls = join(work, 'negative-retry-after.txt');
+  await writeFile(urls, `${server.origin}/image/5.jpg?fault=status:503&retry-after=-5&times=3\n`);
+  const {clock, sleeps} = fastClock();
+  const report = await downloadImages({provider: 'urls', urlsFile: urls, count: 1, outputDir, clock});
+  assert.equal(report.kept, 1);
+  // The default policy's backoff with the jitter at its middle: 375, 750, 1500 ms.
+  assert.deepEqual(sleeps, [375, 750, 1500]);
+});
+
 test('budgets bound the run: attempts and seconds', async () => {
   const failing = await startImageServer({count: 4, plan: () => 'status:500'});
   try {

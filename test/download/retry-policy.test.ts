@@ -40,6 +40,29 @@ test('Retry-After: seconds and HTTP-dates, capped; backoff when absent', () => {
   );
 });
 
+test('a negative, fractional or malformed Retry-After falls back to backoff', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  for (const value of [
+    '-5',
+    '-0',
+    '1.5',
+    '1e3',
+    '5 seconds',
+    '',
+    '2026-01-01T00:00:30Z',
+    '-Thu, 01 Jan 2026',
+  ])
+    assert.equal(parseRetryAfter(value, now), null, `'${value}'`);
+  assert.equal(parseRetryAfter(' 3 ', now), 3000);
+  assert.equal(parseRetryAfter('Thursday, 01-Jan-26 00:00:10 GMT', now), 10_000);
+  assert.equal(parseRetryAfter('Thu Jan  1 00:00:20 2026', now), 20_000);
+  const policy = DEFAULT_RETRY_POLICY;
+  assert.deepEqual(
+    [1, 2, 3].map((retry) => retryDelayMs(retry, policy, () => 0.5, parseRetryAfter('-5', now))),
+    [375, 750, 1500],
+  );
+});
+
 test('which failures are retried', () => {
   assert.deepEqual(
     [500, 502, 503, 429, 408, 404, 403, 401, 410, 400].map((status) => [

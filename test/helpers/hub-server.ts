@@ -34,6 +34,11 @@ export interface HubFaults {
   requireToken?: string;
   /** Answer 503 this many times before serving. */
   unavailableTimes?: number;
+  /**
+   * Close the connection after every answer (`Connection: close`), as HTTP/1.0 mirrors such as Python's
+   * http.server do: the client's parser then meets the end of the socket right after the body.
+   */
+  closeConnections?: boolean;
 }
 
 export interface LoggedRequest {
@@ -73,13 +78,21 @@ export async function startFakeHub(
   const faults: HubFaults = options.faults ?? {};
   const blobs = new Map<string, {file: RepoFile; path: string}>();
 
+  // Read and hashed once per file version: a test may serve a file of several hundred MB many times.
+  const readFiles = new Map<string, {version: string; file: RepoFile}>();
   const readRepoFile = (dir: string, path: string): RepoFile | null => {
     const full = join(dir, path);
-    if (!full.startsWith(dir) || !statSync(full, {throwIfNoEntry: false})?.isFile()) return null;
+    const info = full.startsWith(dir) ? statSync(full, {throwIfNoEntry: false}) : undefined;
+    if (!info?.isFile()) return null;
+    const version = `${info.size}:${info.mtimeMs}`;
+    const known = readFiles.get(full);
+    if (known?.version === version) return known.file;
     const bytes = readFileSync(full);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const gitSha1 = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-    return {bytes, sha256, gitSha1, lfs: /\.(onnx|safetensors)$/.test(path)};
+    const file = {bytes, sha256, gitSha1, lfs: /\.(onnx|safetensors)$/.test(path)};
+    readFiles.set(full, {version, file});
+    return file;
   };
 
   const log = (server: 'hub' | 'cdn', req: IncomingMessage) =>
@@ -168,6 +181,7 @@ export async function startFakeHub(
     const body = bytes.subarray(start);
     res.writeHead(range ? 206 : 200, {
       ...headers,
+      ...(faults.closeConnections ? {connection: 'close'} : {}),
       'content-type': 'application/octet-stream',
       'content-length': String(body.length),
       'accept-ranges': 'bytes',

@@ -92,7 +92,7 @@ describe('run view state', () => {
     const state = reduceAll([
       ...downloadEvents,
       {type: 'stage', stage: 'embed'},
-      {type: 'embed', event: {type: 'scanned', total: 10, skipped: 0}},
+      {type: 'embed', event: {type: 'scanned', total: 10, skipped: []}},
       {
         type: 'embed',
         event: {

@@ -103,7 +103,8 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
     interrupted,
     stopReason,
     sourceError:
-      run.sourceError === null ? null : String((run.sourceError as Error).message ?? run.sourceError),
+      run.unreachable ??
+      (run.sourceError === null ? null : String((run.sourceError as Error).message ?? run.sourceError)),
     cleanedTempFiles: store.cleanedTempFiles,
     recoveredFiles: store.recoveredFiles,
   });

@@ -5,9 +5,10 @@
  * asked for. A broken run (e.g. a save that hit a full disk) stops every worker and is reported once, at the end.
  */
 import {setMaxListeners} from 'node:events';
-import type {HttpClient} from '../net/http.js';
+import {type HttpClient, HttpError} from '../net/http.js';
 import {sha256Hex} from './download-index.js';
 import {DownloadSlots} from './download-slots.js';
+import type {AttemptResult} from './fetch-attempt.js';
 import type {ImageStore} from './image-store.js';
 import {type AttemptContext, attemptItem, type ItemVerdict} from './item-attempts.js';
 import type {Candidate} from './providers.js';
@@ -16,6 +17,7 @@ import {SavesBehindWorkers} from './saves-behind.js';
 import type {DownloadSettings} from './settings.js';
 import {extensionFor} from './sniff.js';
 import type {DownloadEvent, StopReason} from './types.js';
+import {UnreachableWatch} from './unreachable.js';
 import type {WorkerReporter} from './worker-reporter.js';
 
 type ItemOutcome = 'kept' | 'duplicate' | 'failed' | 'stopped';
@@ -41,6 +43,9 @@ export class DownloadRun {
   fatalError: unknown = null;
   sourceError: unknown = null;
   budgetStop: StopReason | null = null;
+  /** Why the provider is judged unreachable (the run stopped with 'unreachable'), or null. */
+  unreachable: string | null = null;
+  private readonly reach = new UnreachableWatch();
   private sourceDone = false;
   private readonly slots: DownloadSlots;
   private readonly pendingHooks: Promise<unknown>[] = [];
@@ -53,7 +58,24 @@ export class DownloadRun {
     setMaxListeners(4 * parts.settings.workers + 10, signal);
     this.slots = new DownloadSlots(parts.totals, parts.toDownload);
     signal.addEventListener('abort', () => this.slots.wakeAll(), {once: true});
-    this.attempts = {...parts, signal, attemptBudgetLeft: () => this.attemptBudgetLeft()};
+    this.attempts = {
+      ...parts,
+      signal,
+      attemptBudgetLeft: () => this.attemptBudgetLeft(),
+      onAttempt: (candidate, result) => this.watchReach(candidate, result),
+    };
+  }
+
+  /** Stops the run once its first attempts show that the provider cannot be reached and nothing was kept. */
+  private watchReach(candidate: Candidate, result: Exclude<AttemptResult, {aborted: true}>): void {
+    if (result.ok || result.reason !== 'connect') this.reach.reached();
+    else if (
+      this.reach.connectFailed(candidate, candidate.url, result.message) &&
+      this.parts.totals.kept === 0
+    ) {
+      this.unreachable ??= this.reach.describe();
+      this.stop('unreachable');
+    }
   }
 
   /** Stops every worker; a budget reason is kept unless an earlier one was recorded. */
@@ -117,6 +139,11 @@ export class DownloadRun {
       try {
         const next = await source.next().catch((error: unknown) => {
           this.sourceError ??= error;
+          // The source's own API (Unsplash) could not be reached, and nothing was kept.
+          if (error instanceof HttpError && error.kind === 'connect' && totals.kept === 0) {
+            this.unreachable ??= `cannot reach the ${settings.provider.provider} API: ${error.message}`;
+            this.budgetStop ??= 'unreachable';
+          }
           return {done: true as const, value: undefined};
         });
         if (next.done) {

@@ -34,6 +34,8 @@ export interface AttemptContext {
   emit: (event: DownloadEvent) => void;
   /** false once the run's attempt budget is spent (the caller records why the run stops). */
   attemptBudgetLeft: () => boolean;
+  /** Told of every attempt that ended (not aborted), before its verdict: the run watches whether it reaches its host. */
+  onAttempt?: (candidate: Candidate, result: Exclude<AttemptResult, {aborted: true}>) => void;
 }
 
 type Failure = {reason: FailureReason; message: string; retryAfterMs: number | null; status?: number};
@@ -50,6 +52,9 @@ export async function attemptItem(
     worker.begin(candidate.url, attempt);
     const result = await receive(context, worker, candidate);
     if (!result.ok && result.aborted) return {outcome: 'stopped'};
+    context.onAttempt?.(candidate, result);
+    // The run may have stopped on this failure (its provider cannot be reached): no retry, no failure to count.
+    if (!result.ok && signal.aborted) return {outcome: 'stopped'};
     let failure: Failure;
     if (result.ok) {
       const valid = await validateImage(result.bytes, settings);

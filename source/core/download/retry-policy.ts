@@ -44,11 +44,20 @@ export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () =>
   return Math.round(exponential / 2 + random() * (exponential / 2));
 }
 
-/** Retry-After as milliseconds from now: delta-seconds or an HTTP-date; null when absent or unreadable. */
+/** An HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime): a month name and an hh:mm:ss time. */
+const HTTP_DATE =
+  /^[A-Za-z]{3,9},? .*\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b.*\b\d{2}:\d{2}:\d{2}\b/;
+
+/**
+ * Retry-After as milliseconds from now: delta-seconds or an HTTP-date; null when absent or not one of those, so
+ * that a negative or malformed value falls back to backoff (Date.parse alone reads '-5' or '1' as dates in 2001,
+ * long past, which would mean retrying at once).
+ */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | null {
   if (value === undefined) return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (!HTTP_DATE.test(trimmed)) return null;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return null;
   return Math.max(0, date - nowMs);

@@ -29,6 +29,20 @@ export function sniffImageType(bytes: Uint8Array): SniffedType | null {
   return null;
 }
 
+/** What a file that is not an image looks like from its first bytes, for a failure's reason. */
+export function describeNonImage(bytes: Uint8Array): string {
+  if (bytes.length === 0) return 'an empty file';
+  if (ascii(bytes, 4, 8) === 'ftyp') return 'a video or other media file (MP4, QuickTime, 3GP)';
+  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3)
+    return 'a video (Matroska, WebM)';
+  if (ascii(bytes, 0, 4) === 'RIFF') return `a RIFF ${ascii(bytes, 8, 12).trim() || 'media'} file, not WebP`;
+  if (ascii(bytes, 0, 5) === '%PDF-') return 'a PDF document';
+  if (ascii(bytes, 0, 4) === 'PK\x03\x04') return 'a ZIP archive (or a document in one)';
+  if (ascii(bytes, 0, 3) === 'ID3') return 'an MP3 file';
+  if (looksLikeHtml(bytes)) return 'an HTML or XML document';
+  return 'no JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF signature in its first bytes';
+}
+
 /** An HTML or XML document (the usual shape of a 200 error page), after any BOM and whitespace. */
 export function looksLikeHtml(bytes: Uint8Array): boolean {
   let text = new TextDecoder('utf-8', {fatal: false}).decode(bytes.subarray(0, 512));

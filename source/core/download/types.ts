@@ -143,7 +143,14 @@ export interface KeptImage {
   bytes: number;
 }
 
-export type StopReason = 'complete' | 'attempt-budget' | 'time-budget' | 'exhausted' | 'aborted';
+export type StopReason =
+  | 'complete'
+  | 'attempt-budget'
+  | 'time-budget'
+  | 'exhausted'
+  | 'aborted'
+  /** Its first attempts all failed to connect to the same host the same way, before any image was kept. */
+  | 'unreachable';
 
 export type DownloadEvent =
   | {
@@ -190,7 +197,7 @@ export interface DownloadReport {
   seconds: number;
   interrupted: boolean;
   stopReason: StopReason;
-  /** Why the source of URLs ended early (an API that kept failing), or null. */
+  /** Why the source of URLs ended early (an API that kept failing), or why the provider is unreachable, or null. */
   sourceError: string | null;
   /** Stale temp files removed and unindexed images adopted at start. */
   cleanedTempFiles: number;

@@ -5,6 +5,7 @@
  */
 import type {Dtype} from '../model/model-folder.js';
 import type {Device} from '../runtime/onnx.js';
+import type {SkippedFile} from './file-walk.js';
 import type {EmbedMetadata} from './metadata.js';
 import type {OutputPaths} from './outputs.js';
 
@@ -15,7 +16,7 @@ export interface EmbedReport {
 }
 
 export type EmbedEvent =
-  | {type: 'scanned'; total: number; skipped: number}
+  | {type: 'scanned'; total: number; skipped: SkippedFile[]}
   | {type: 'model-loading'; model: string; dtype: Dtype; device: Device}
   | {
       type: 'model-loaded';

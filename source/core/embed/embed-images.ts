@@ -68,10 +68,10 @@ export async function embedImages(
   // Before the walk and the model load, so a bad --output costs nothing.
   await checkOutputFolder(outputDir);
   const walk = await walkImageFiles(inputDir);
-  emit({type: 'scanned', total: walk.files.length, skipped: walk.skipped.length});
+  emit({type: 'scanned', total: walk.files.length, skipped: walk.skipped});
   if (walk.files.length === 0) {
     throw new UserError(
-      `no images found in ${inputDir}${walk.skipped.length ? ` (${walk.skipped.length} non-image files skipped)` : ''}`,
+      `no images found in ${inputDir}${walk.skipped.length ? ` (${walk.skipped.length} skipped, e.g. ${walk.skipped[0]?.file}: ${walk.skipped[0]?.reason})` : ''}`,
       "put images there, or fetch some with 'visual-cortex download'",
     );
   }

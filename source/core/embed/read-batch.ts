@@ -1,10 +1,13 @@
 /**
  * Getting one batch ready for inference: read each file once, hash it, take what the cache already has, and
- * preprocess the rest into one tensor. A file that cannot be read is a failure, like one that cannot be decoded.
+ * preprocess the rest into one tensor. A file that cannot be read, does not start like an image or is too large
+ * for one is a failure, like one that cannot be decoded.
  */
 import {createHash} from 'node:crypto';
-import {readFile, stat} from 'node:fs/promises';
+import {constants} from 'node:fs';
+import {type FileHandle, open, stat} from 'node:fs/promises';
 import {join} from 'node:path';
+import {describeNonImage, sniffImageType} from '../download/sniff.js';
 import {describeError} from '../errors.js';
 import type {CacheKey, EmbeddingCachePort} from './cache-port.js';
 import {mapWithConcurrency} from './concurrency.js';
@@ -33,13 +36,53 @@ export async function modelCacheId(embedder: Embedder): Promise<string> {
 
 type Read = {bytes: Uint8Array; sha256: string} | {reason: string};
 
+/** Enough for every signature sniffImageType knows. */
+const SIGNATURE_BYTES = 64;
+
+/**
+ * The most one image file may take: a file is read whole into memory (a batch holds several), so a larger one is
+ * refused from its size alone. JPEGs and PNGs within the 100-megapixel decode limit stay far below it; only an
+ * uncompressed 16-bit TIFF near that limit could pass it.
+ */
+export const MAX_IMAGE_FILE_BYTES = 256 * 2 ** 20;
+
+/**
+ * Reads a file the walk found, after its size and first bytes show it can be an image: a 2 GB video named
+ * .jpg is refused from 64 bytes. Non-blocking open, so a path swapped for a named pipe since the walk cannot hang.
+ */
 async function readAndHash(file: FoundFile): Promise<Read> {
+  let handle: FileHandle | undefined;
   try {
-    const bytes = await readFile(file.absolute);
-    return {bytes, sha256: createHash('sha256').update(bytes).digest('hex')};
+    handle = await open(file.absolute, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const info = await handle.stat();
+    if (!info.isFile()) return {reason: 'not a regular file'};
+    if (info.size === 0) return {reason: 'empty file (0 bytes)'};
+    const head = Buffer.alloc(Math.min(SIGNATURE_BYTES, info.size));
+    await handle.read(head, 0, head.length, 0);
+    if (sniffImageType(head) === null) return {reason: `not an image: ${describeNonImage(head)} (not read)`};
+    if (info.size > MAX_IMAGE_FILE_BYTES) {
+      return {
+        reason: `${formatMiB(info.size)} is over the ${formatMiB(MAX_IMAGE_FILE_BYTES)} one image file may take (not read)`,
+      };
+    }
+    const bytes = Buffer.allocUnsafe(info.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const {bytesRead} = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    const read = bytes.subarray(0, filled);
+    return {bytes: read, sha256: createHash('sha256').update(read).digest('hex')};
   } catch (error) {
     return {reason: `cannot read file: ${describeError(error)}`};
+  } finally {
+    await handle?.close();
   }
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB`;
 }
 
 export async function batchPreparer(

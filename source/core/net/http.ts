@@ -3,7 +3,12 @@
  * client from here: one keep-alive connection pool, explicit timeouts, redirects followed by hand so they are
  * counted, bounded and restricted to http(s).
  */
-import {Agent} from 'undici';
+import {createRequire} from 'node:module';
+import type {Socket} from 'node:net';
+import {Agent, buildConnector} from 'undici';
+import {HttpError, toHttpError} from './http-errors.js';
+
+export {HttpError, type NetworkErrorKind, toHttpError} from './http-errors.js';
 
 export interface HttpClientOptions {
   /** Connections per origin; also the pool's bound on parallel requests to one host. */
@@ -54,18 +59,6 @@ export interface HttpResponse {
   discard(): Promise<void>;
 }
 
-export type NetworkErrorKind = 'aborted' | 'timeout' | 'reset' | 'connect' | 'redirect' | 'other';
-
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-  constructor(
-    message: string,
-    readonly kind: NetworkErrorKind,
-  ) {
-    super(message);
-  }
-}
-
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export interface HttpClient {
@@ -74,9 +67,14 @@ export interface HttpClient {
 }
 
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const connector = buildConnector({timeout: options.connectTimeoutMs ?? 10_000});
   const agent = new Agent({
     connections: options.connections ?? 16,
-    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    connect: (connectOptions, callback) =>
+      connector(connectOptions, (...result) => {
+        if (result[1]) unpauseParserAtEnd(result[1]);
+        callback(...result);
+      }),
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyIdleTimeoutMs ?? 30_000,
     keepAliveTimeout: 10_000,
@@ -133,6 +131,50 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   return {request, close: () => agent.close()};
 }
 
+/** undici's own key for the HTTP/1 parser it hangs on each socket (undefined if a later undici moves it). */
+const kParser = ((): symbol | undefined => {
+  try {
+    return (createRequire(import.meta.url)('undici/lib/core/symbols.js') as {kParser?: symbol}).kParser;
+  } catch {
+    return undefined;
+  }
+})();
+
+interface H1Parser {
+  paused: boolean;
+  statusCode: number;
+  shouldKeepAlive: boolean;
+  ptr: number | null;
+  llhttp: {llhttp_resume(ptr: number): void};
+  resume(): void;
+}
+
+/**
+ * undici 7 kills the process with an uncatchable `assert(!this.paused)` (nodejs/undici#5360) when a server ends or
+ * resets a connection that is not kept alive (HTTP/1.0 mirrors such as Python's http.server, `Connection: close`)
+ * while the body's backpressure has the parser paused, as a consumer writing to disk leaves it on the last bytes.
+ * The fix (undici#5474) is in undici 8, which needs Node 22. Until then the parser is unpaused just before undici
+ * sees the end, so that it completes the response, or reports it cut short, as it does when it is not paused.
+ */
+function unpauseParserAtEnd(socket: Socket): void {
+  const unpause = () => {
+    const parser = kParser && (socket as unknown as Record<symbol, H1Parser | undefined>)[kParser];
+    if (!parser?.paused || !parser.statusCode || parser.shouldKeepAlive) return;
+    // Parses what is left: a body with a Content-Length completes here.
+    parser.resume();
+    // A body that runs to the end of the connection, or was cut short, pauses again on an empty chunk (or the
+    // socket is gone): lift the pause without parsing, and undici's finish() completes it or reports it cut short.
+    if (parser.paused && parser.statusCode && parser.ptr !== null) {
+      parser.llhttp.llhttp_resume(parser.ptr);
+      parser.paused = false;
+    }
+  };
+  socket.prependListener('end', unpause);
+  socket.prependListener('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ECONNRESET') unpause();
+  });
+}
+
 async function* wrapBody(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   try {
     for await (const chunk of body) yield chunk;
@@ -160,29 +202,4 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return flat;
-}
-
-/** Maps undici's and Node's network errors onto the few kinds that retry policies care about. */
-export function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  const code = (error as {code?: string} | undefined)?.code ?? '';
-  const name = (error as {name?: string} | undefined)?.name ?? '';
-  const message = error instanceof Error ? error.message : String(error);
-  if (name === 'AbortError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') {
-    return new HttpError('aborted', 'aborted');
-  }
-  if (
-    code === 'UND_ERR_CONNECT_TIMEOUT' ||
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT'
-  ) {
-    return new HttpError(`timed out (${code})`, 'timeout');
-  }
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') {
-    return new HttpError(`connection reset (${message})`, 'reset');
-  }
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
-    return new HttpError(`cannot connect (${code})`, 'connect');
-  }
-  return new HttpError(message, 'other');
 }

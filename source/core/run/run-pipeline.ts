@@ -4,6 +4,8 @@
  * embedding lets the batches in the model finish and the embedder writes consistent outputs with interrupted: true.
  */
 import type {DownloadEvent, DownloadReport} from '../download/types.js';
+import {unreachableHint} from '../download/unreachable.js';
+import {UserError} from '../errors.js';
 import type {EmbedStageEvent, EmbedStageReport} from './embed-stage.js';
 import type {RunSetup} from './run-setup.js';
 
@@ -78,6 +80,13 @@ export async function runPipeline(setup: RunSetup, options: RunPipelineOptions):
     if (!options.signal.aborted) {
       emit({type: 'stage', stage: 'download'});
       download = await stages.download(setup, {...base, onEvent: (event) => emit({type: 'download', event})});
+      // Nothing to embed, and not the folder's fault: say so rather than that the images folder is empty.
+      if (download.stopReason === 'unreachable' && download.total === 0) {
+        throw new UserError(
+          `the download could not reach the provider, so there is nothing to embed: ${download.sourceError}`,
+          unreachableHint(setup.provider),
+        );
+      }
     }
     if (!options.signal.aborted) {
       stage = 'embed';
