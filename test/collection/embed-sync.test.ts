@@ -94,7 +94,10 @@ test('a run with another dtype or images folder refuses with the fix; --replace 
   });
   const other = join(work, 'other-images');
   await cp(join(fixtureImages, 'square_224.png'), join(other, 'one.png'));
-  await assert.rejects(embedImages(options({outputDir, inputDir: other})), /its images come from .* not .*other-images/);
+  await assert.rejects(
+    embedImages(options({outputDir, inputDir: other})),
+    /its images come from .* not .*other-images/,
+  );
   const replaced = await embedImages(options({outputDir, dtype: 'q8', replace: true}));
   assert.equal(replaced.metadata.model.dtype, 'q8');
   assert.equal(replaced.sync.liveRows, 8);
@@ -116,7 +119,10 @@ test('--no-merged-view: search and validate work from the shards alone; merge wr
     await searcher.close();
   }
   const validation = await runValidation({dir: outputDir, modelsDir: join(work, 'none'), sample: 2, seed: 3});
-  assert.ok(validation.passed, JSON.stringify(validation.checks.filter((check) => check.status !== 'passed')));
+  assert.ok(
+    validation.passed,
+    JSON.stringify(validation.checks.filter((check) => check.status !== 'passed')),
+  );
   assert.match(
     validation.checks[0]!.details.map((detail) => detail.message).join('\n'),
     /no merged view .* the checks read the shards/,

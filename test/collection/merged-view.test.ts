@@ -45,7 +45,10 @@ test("the merged view is byte for byte what the seed's writer makes of the live 
     await readFile(join(dir, 'image_embeddings.npy')),
     Buffer.from(encodeFloat32Matrix(concat(live), live.length, DIMS)),
   );
-  assert.deepEqual(await readFile(join(dir, 'image_filenames.npy')), Buffer.from(encodeUnicodeArray(liveNames)));
+  assert.deepEqual(
+    await readFile(join(dir, 'image_filenames.npy')),
+    Buffer.from(encodeUnicodeArray(liveNames)),
+  );
   const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'));
   assert.equal(metadata.schema_version, 2);
   assert.equal(metadata.counts.ok, 8);
@@ -92,7 +95,10 @@ test('merge adds shards the manifest missed; a folder that is not a collection i
   const dir = join(work, 'adopt');
   await appendRows(dir, names('m', 6), 3, 2);
   const manifest = (await readManifest(dir))!;
-  await writeFile(join(dir, 'manifest.json'), JSON.stringify({...manifest, shards: manifest.shards.slice(0, 1)}));
+  await writeFile(
+    join(dir, 'manifest.json'),
+    JSON.stringify({...manifest, shards: manifest.shards.slice(0, 1)}),
+  );
   const events: string[] = [];
   const report = await mergeCollection({embeddingsDir: dir, onEvent: (event) => events.push(event.type)});
   assert.deepEqual(report.adopted, ['00000001', '00000002']);
@@ -144,7 +150,9 @@ test('kill -9 while a child grows the collection and switches views: always one 
     const collection = await openCollection(dir);
     assert.equal(new Set(collection.files).size, collection.files.length, 'no image twice');
     assert.ok(rows <= collection.files.length);
-    t.diagnostic(`kill ${kills}: after ${merged} views, the view has ${rows} of ${collection.files.length} rows`);
+    t.diagnostic(
+      `kill ${kills}: after ${merged} views, the view has ${rows} of ${collection.files.length} rows`,
+    );
   }
   // The next writer clears what the killed ones left, and its view covers every row.
   await merge(dir);

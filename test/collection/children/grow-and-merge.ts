@@ -2,8 +2,9 @@
  * Grows a synthetic collection and rebuilds its merged view, over and over, until killed: the parent test kills
  * it with SIGKILL at random moments and checks that the view is always one whole generation.
  */
-import {appendRows} from '../helpers.js';
+
 import {openCollectionWriter} from '../../../source/core/collection/writer.js';
+import {appendRows} from '../helpers.js';
 
 const dir = process.argv[2]!;
 for (let round = Number(process.argv[3] ?? 0); ; round++) {
