@@ -98,8 +98,8 @@ function wrap(native: InstanceType<typeof HierarchicalNSW>, settings: HnswSettin
     add(vectors) {
       let row = native.getCurrentCount();
       const needed = row + vectors.length;
-      // Room grows by half again at least, so a stream of small appends resizes rarely.
-      if (needed > native.getMaxElements()) native.resizeIndex(Math.max(needed, Math.ceil(row * 1.5)));
+      // Room for 1/16 more rows (at least 4,096), as the searcher's matrix grows, so small appends resize rarely.
+      if (needed > native.getMaxElements()) native.resizeIndex(needed + Math.max(4096, row >> 4));
       for (const vector of vectors) {
         for (let i = 0; i < dims; i++) point[i] = vector[i]!;
         native.addPoint(point, row++);

@@ -181,14 +181,18 @@ export async function createSearcher(options: SearcherOptions): Promise<Searcher
   };
 }
 
-/** Appends rows to the matrix in place, with room to spare, so a stream of small appends copies little. */
+/**
+ * Appends rows to the matrix in place. Growing copies the whole matrix, so it leaves room for 1/16 more rows (at
+ * least 4,096): small appends copy rarely, and the spare room costs at most 1/16 of the matrix's memory.
+ */
 function matrixGrower(matrix: EmbeddingMatrix): (rows: readonly Float32Array[]) => void {
   let backing = matrix.data;
   return (rows) => {
     const {dims} = matrix;
     const needed = (matrix.rows + rows.length) * dims;
     if (needed > backing.length) {
-      const larger = new Float32Array(Math.max(needed, Math.ceil(matrix.rows * 1.5) * dims));
+      const room = matrix.rows + rows.length + Math.max(4096, matrix.rows >> 4);
+      const larger = new Float32Array(room * dims);
       larger.set(matrix.data);
       backing = larger;
     }
