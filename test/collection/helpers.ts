@@ -1,7 +1,6 @@
 /** Synthetic collections for the collection tests: random unit rows written through the real writer. */
 import {createHash} from 'node:crypto';
 import {readdir, readFile} from 'node:fs/promises';
-import {join} from 'node:path';
 import type {ModelFacts} from '../../source/core/collection/types.js';
 import {type CollectionWriter, openCollectionWriter} from '../../source/core/collection/writer.js';
 import {seededRandom} from '../../source/core/random.js';
@@ -84,5 +83,3 @@ export async function sha256File(path: string): Promise<string> {
     .update(await readFile(path))
     .digest('hex');
 }
-
-export const viewFile = (dir: string, name: string) => join(dir, name);
