@@ -4,6 +4,7 @@ import type {EmbedEvent, EmbedReport} from '../core/embed/embed-events.js';
 import {embedImages} from '../core/embed/embed-images.js';
 import {parseDecodeMode, parseDevice} from '../core/embed/embedder.js';
 import type {SkippedFile} from '../core/embed/file-walk.js';
+import {OUTPUT_FILES} from '../core/embed/outputs.js';
 import {UserError} from '../core/errors.js';
 import {DEFAULT_MODEL, parseDtype, resolveModelsDir} from '../core/model/model-folder.js';
 import {defineCommand, type Io} from './command.js';
@@ -56,6 +57,13 @@ function progressPrinter(io: Io): (event: EmbedEvent) => void {
       case 'model-loading':
         io.stderr.write(`loading model ${event.model} (${event.dtype}, ${event.device})…\n`);
         break;
+      case 'synced':
+        if (event.kept + event.removed + event.adopted > 0)
+          io.stderr.write(
+            `collection: ${event.kept} unchanged, ${event.toEmbed} to embed, ${event.removed} removed (deleted or changed)` +
+              `${event.adopted ? `, ${event.adopted} shards of a stopped run added` : ''}\n`,
+          );
+        break;
       case 'model-loaded':
         io.stderr.write(
           `loaded ${event.model} (${event.dtype}, ${event.device}, ${event.dims}-d) in ${(event.loadMs / 1000).toFixed(1)} s\n`,
@@ -92,18 +100,34 @@ function progressPrinter(io: Io): (event: EmbedEvent) => void {
 }
 
 function printSummary(io: Io, report: EmbedReport): void {
-  const {metadata} = report;
-  const {counts} = metadata;
+  const {metadata, sync} = report;
+  const run = metadata.collection?.run;
+  const failed = run?.failed ?? metadata.counts.failed;
+  const cached = run?.cache_hits ?? metadata.counts.cache_hits;
   printLine(
     io,
-    `${metadata.interrupted ? 'interrupted: ' : ''}embedded ${counts.ok} of ${counts.inputs} images` +
-      ` (${counts.failed} failed${counts.cache_hits ? `, ${counts.cache_hits} from cache` : ''})` +
+    `${metadata.interrupted ? 'interrupted: ' : ''}embedded ${sync.appended} new images` +
+      ` (${failed} failed${cached ? `, ${cached} from cache` : ''})` +
+      `${sync.kept ? `, kept ${sync.kept} unchanged` : ''}${sync.removed ? `, removed ${sync.removed}` : ''}` +
       ` with ${metadata.model.name} ${metadata.model.dtype} on ${metadata.device}` +
       ` · ${metadata.images_per_second} images/s · ${metadata.timings_seconds.total} s · peak RSS ${formatBytes(metadata.peak_rss_bytes)}`,
   );
-  printLine(io, `wrote ${report.paths.embeddings} (${counts.ok} x ${metadata.model.embedding_dim} float32)`);
-  printLine(io, `      ${report.paths.filenames}`);
-  printLine(io, `      ${report.paths.metadata}`);
+  printLine(io, `collection: ${sync.liveRows} images in ${sync.shards} shards (${report.outputDir})`);
+  if (sync.viewWritten) {
+    printLine(
+      io,
+      `wrote ${report.paths.embeddings} (${sync.liveRows} x ${metadata.model.embedding_dim} float32)`,
+    );
+    printLine(io, `      ${report.paths.filenames}`);
+    printLine(io, `      ${report.paths.metadata}`);
+  } else if (metadata.files[OUTPUT_FILES.embeddings]) {
+    printLine(io, `${report.paths.embeddings} and the rest of the merged view already cover these rows`);
+  } else {
+    printLine(
+      io,
+      "no merged view written (--no-merged-view): search, serve and validate read the shards; 'visual-cortex merge' writes it",
+    );
+  }
 }
 
 export const embedCommand = defineCommand({
@@ -115,6 +139,8 @@ export const embedCommand = defineCommand({
 
   Embeds every image under DIR (recursively, sorted) with a CLIP vision model and writes
   image_embeddings.npy (N x D float32, rows L2-normalised), image_filenames.npy and metadata.json.
+  The output folder is a collection of shards: running embed again adds only new images, drops rows
+  of deleted ones and embeds changed ones again; a stopped or killed run resumes where it was.
 
   Options
     --input DIR         folder of images (default data/images)
@@ -132,6 +158,11 @@ export const embedCommand = defineCommand({
                         photos, close to but not the reference's pixels (docs/fidelity.md)
     --no-cache          embed every image again instead of reusing cached vectors
     --cache-file PATH   the embedding cache (default $VISUAL_CORTEX_CACHE, else ~/.cache/visual-cortex/embeddings.sqlite)
+    --shard-size N      rows per shard of a new collection (default 4096)
+    --no-merged-view    skip rewriting image_embeddings.npy, image_filenames.npy and metadata.json at
+                        the end (for very large collections; search, serve and validate read the shards,
+                        'visual-cortex merge' writes the view later)
+    --replace           start the collection over (another model, dtype or images folder)
     --json              print the final report as JSON
 
   Examples
@@ -150,6 +181,9 @@ export const embedCommand = defineCommand({
     decode: {type: 'string', default: 'exact'},
     cache: {type: 'boolean', default: true},
     cacheFile: {type: 'string'},
+    shardSize: {type: 'number'},
+    mergedView: {type: 'boolean', default: true},
+    replace: {type: 'boolean', default: false},
   },
   async run({flags, io, signal, env}) {
     const dtype = parseDtype(flags.dtype);
@@ -158,6 +192,7 @@ export const embedCommand = defineCommand({
     const threads = positiveInteger(flags.threads, 'threads');
     const sessions = positiveInteger(flags.sessions, 'sessions');
     const decode = parseDecodeMode(flags.decode);
+    const shardSize = positiveInteger(flags.shardSize, 'shard-size');
     const cache = flags.cache ? openEmbeddingCache(resolveCachePath(flags.cacheFile, env)) : undefined;
     let report: EmbedReport;
     try {
@@ -172,6 +207,9 @@ export const embedCommand = defineCommand({
         threads,
         sessions,
         decode,
+        shardSize,
+        mergedView: flags.mergedView,
+        replace: flags.replace,
         cache,
         signal,
         onEvent: progressPrinter(io),
@@ -179,7 +217,7 @@ export const embedCommand = defineCommand({
     } finally {
       cache?.close();
     }
-    if (flags.json) printJson(io, {outputs: report.paths, ...report.metadata});
+    if (flags.json) printJson(io, {outputs: report.paths, ...report.metadata, sync: report.sync});
     else printSummary(io, report);
     return report.metadata.interrupted ? 130 : 0;
   },

@@ -14,6 +14,10 @@ export const commandLoaders: Record<string, {summary: string; load: () => Promis
     summary: 'download then embed, with live progress',
     load: async () => (await import('./run.js')).runCommand as unknown as Command,
   },
+  merge: {
+    summary: "rebuild a collection's merged view (image_embeddings.npy, ...) from its shards",
+    load: async () => (await import('./merge.js')).mergeCommand as unknown as Command,
+  },
   validate: {
     summary: "check a run's outputs: structure, runtime, errors, metadata, embeddings",
     load: async () => (await import('./validate.js')).validateCommand as unknown as Command,

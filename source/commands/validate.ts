@@ -48,7 +48,8 @@ export const validateCommand = defineCommand({
     $ visual-cortex validate [options]
 
   Runs five checks over a run's outputs (image_embeddings.npy, image_filenames.npy, metadata.json):
-    1 Structure    the three files exist, parse, and agree in row count
+    1 Structure    the three files exist, parse, and agree in row count; a collection's shards match
+                   their checksums, the manifest and each other (no image in two rows)
     2 Imports      onnxruntime-node and sharp load; the model is present, its inputs/outputs and width fit
     3 Errors       a corrupt image and an empty file become recorded failures, not crashes
     4 Metadata     schema, counts, timings, throughput, model and dtype consistent with the files

@@ -1,22 +1,19 @@
 /**
  * The real ServeBackend: one embeddings folder, its searcher (text model kept warm), and uploads embedded into
- * the collection through the embedding cache. Writes are serialised; each one rewrites the outputs atomically and
- * swaps in a fresh searcher, so a reader never sees a half-grown collection.
+ * the collection through the embedding cache. Writes are serialised. In a collection each upload batch appends
+ * one shard and the searcher grows in place by its rows (a search sees all of them or none); the merged view is
+ * refreshed when the server closes. A folder of plain outputs is rewritten whole, as before collections.
  */
-import {createHash} from 'node:crypto';
-import {mkdir, readFile, realpath, writeFile} from 'node:fs/promises';
+import {mkdir, realpath, writeFile} from 'node:fs/promises';
 import {isAbsolute, join, relative, resolve, sep} from 'node:path';
+import {openCollectionWriter} from '../core/collection/writer.js';
 import type {EmbeddingCachePort} from '../core/embed/cache-port.js';
 import {createEmbedder, type Embedder} from '../core/embed/embedder.js';
-import type {EmbedMetadata} from '../core/embed/metadata.js';
-import {outputPaths, writeEmbeddingOutputs} from '../core/embed/outputs.js';
-import {modelCacheId} from '../core/embed/read-batch.js';
 import {isUserError} from '../core/errors.js';
-import {probeImage} from '../core/image/sharp-image.js';
 import {isDtype} from '../core/model/model-folder.js';
-import {readFloat32Matrix, readUnicodeArray} from '../core/npy.js';
+import {type EmbeddingCollection, loadEmbeddingCollection} from '../core/search/embedding-collection.js';
 import {imageQuery, rowQuery} from '../core/search/query.js';
-import {createSearcher, type IndexChoice} from '../core/search/searcher.js';
+import {createSearcher, type IndexChoice, type Searcher} from '../core/search/searcher.js';
 import {
   BadQueryError,
   clientQuery,
@@ -24,6 +21,9 @@ import {
   type SearchHit,
   type ServeBackend,
 } from './backend.js';
+import {appendUploads, type KnownShards} from './collection-append.js';
+import {readLegacyMetadata, rewriteWithUploads} from './legacy-append.js';
+import {UPLOAD_FOLDER, uploadVectors} from './upload-vectors.js';
 
 export interface CollectionBackendOptions {
   dir: string;
@@ -33,19 +33,25 @@ export interface CollectionBackendOptions {
   cache?: EmbeddingCachePort;
 }
 
-const UPLOAD_FOLDER = 'uploads';
-
 export async function openCollectionBackend(options: CollectionBackendOptions): Promise<ServeBackend> {
   const dir = resolve(options.dir);
-  let searcher = await createSearcher({
-    dir,
-    modelsDir: options.modelsDir,
-    model: options.model,
-    index: options.index,
-  });
-  let metadata = await readMetadata(dir);
+  const open = async (collection?: EmbeddingCollection): Promise<Searcher> =>
+    createSearcher({
+      dir,
+      modelsDir: options.modelsDir,
+      model: options.model,
+      index: options.index,
+      collection: collection ?? (await loadEmbeddingCollection(dir)),
+    });
+  const collection = await loadEmbeddingCollection(dir);
+  let searcher = await open(collection);
+  const isCollection = collection.shards !== undefined;
+  let known: KnownShards = collection.shards ?? {ids: [], tombstones: 0};
+  let legacy = isCollection ? undefined : await readLegacyMetadata(dir);
+  const imagesDir = collection.imagesDir ?? legacy?.input_dir ?? '';
   let embedder: Promise<Embedder> | undefined;
   let writing: Promise<unknown> = Promise.resolve();
+  let viewStale = false;
 
   const asBadQuery = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -56,109 +62,95 @@ export async function openCollectionBackend(options: CollectionBackendOptions): 
     }
   };
 
-  const imagesRoot = async (): Promise<string> => realpath(metadata.input_dir);
+  const imagesRoot = async (): Promise<string> => realpath(imagesDir);
+  const openEmbedder = (): Promise<Embedder> => {
+    const {path, dtype} = collection.model;
+    embedder ??= createEmbedder({
+      model: path ?? '',
+      modelsDir: options.modelsDir,
+      dtype: dtype && isDtype(dtype) ? dtype : 'fp32',
+      device: 'cpu',
+    });
+    return embedder;
+  };
+
+  // Row id by file, kept across uploads: only the rows added since are indexed again.
+  let ids: {of: Searcher; rows: number; map: Map<string, number>} | undefined;
+  const rowIds = (): Map<string, number> => {
+    if (ids?.of !== searcher) ids = {of: searcher, rows: 0, map: new Map()};
+    for (; ids.rows < searcher.count; ids.rows++) ids.map.set(searcher.files[ids.rows]!, ids.rows);
+    return ids.map;
+  };
 
   async function embedUploads(files: {name: string; data: Uint8Array}[]): Promise<EmbedUploadResult> {
     const root = await imagesRoot();
-    const uploads = join(root, UPLOAD_FOLDER);
-    await mkdir(uploads, {recursive: true});
-    const known = new Map(searcher.files.map((file, id) => [file, id]));
-    const failed: EmbedUploadResult['failed'] = [];
-    const fresh: {file: string; data: Uint8Array; sha256: string}[] = [];
-    const existing: EmbedUploadResult['added'] = [];
-    for (const upload of files) {
-      const probe = await probeImage(upload.data).catch((error: Error) => error);
-      if (probe instanceof Error) {
-        failed.push({file: upload.name, reason: probe.message});
-        continue;
-      }
-      const sha256 = createHash('sha256').update(upload.data).digest('hex');
-      const file = `${UPLOAD_FOLDER}/${sha256.slice(0, 24)}.${probe.format === 'jpeg' ? 'jpg' : probe.format}`;
-      const id = known.get(file);
-      if (id !== undefined) existing.push({id, file});
-      else if (!fresh.some((item) => item.file === file)) fresh.push({file, data: upload.data, sha256});
-    }
-    if (fresh.length === 0) return {added: existing, failed};
-
-    embedder ??= createEmbedder({
-      model: metadata.model.path,
-      modelsDir: options.modelsDir,
-      dtype: isDtype(metadata.model.dtype) ? metadata.model.dtype : 'fp32',
-      device: 'cpu',
+    await mkdir(join(root, UPLOAD_FOLDER), {recursive: true});
+    const {accepted, existing, failed} = await uploadVectors({
+      files,
+      known: rowIds(),
+      embedder: openEmbedder,
+      cache: options.cache,
     });
-    const model = await embedder;
-    const cacheModel = await modelCacheId(model);
-    const keys = fresh.map((item) => ({
-      sha256: item.sha256,
-      model: cacheModel,
-      dtype: model.dtype,
-      preprocessVersion: model.preprocessVersion,
-    }));
-    const cached = options.cache?.getMany(keys) ?? new Map<string, Float32Array>();
-    const misses = fresh.filter((item) => !cached.has(item.sha256));
-    const results = await model.embedFiles(misses.map((item) => ({id: item.sha256, data: item.data})));
-    const vectors = new Map(cached);
-    for (const result of results) {
-      if (result.ok) vectors.set(result.id, result.vector);
-    }
-    options.cache?.putMany(
-      results.flatMap((result, index) =>
-        result.ok ? [{key: keys[fresh.indexOf(misses[index]!)]!, vector: result.vector}] : [],
-      ),
-    );
-    const accepted = fresh.filter((item) => vectors.has(item.sha256));
-    for (const result of results) {
-      if (!result.ok)
-        failed.push({
-          file: misses.find((item) => item.sha256 === result.id)?.file ?? result.id,
-          reason: result.reason,
-        });
-    }
+    if (accepted.length === 0) return {added: existing, failed};
     for (const item of accepted) await writeFile(join(root, item.file), item.data);
 
-    const paths = outputPaths(dir);
-    const matrix = readFloat32Matrix(await readFile(paths.embeddings));
-    const names = readUnicodeArray(await readFile(paths.filenames));
-    const grown = new Float32Array((matrix.rows + accepted.length) * matrix.columns);
-    grown.set(matrix.data);
-    for (const [index, item] of accepted.entries()) {
-      grown.set(vectors.get(item.sha256)!, (matrix.rows + index) * matrix.columns);
+    if (isCollection) {
+      const model = await openEmbedder();
+      const result = await appendUploads({
+        dir,
+        imagesDir,
+        model: {
+          name: model.modelName,
+          path: model.modelDir,
+          file: model.modelFile,
+          dtype: model.dtype,
+          preprocess_version: model.preprocessVersion,
+        },
+        dims: model.dims,
+        uploads: accepted,
+        searcher,
+        known,
+      });
+      known = result.known;
+      viewStale = true;
+      if (result.reread) {
+        const reread = await loadEmbeddingCollection(dir);
+        const next = await open(reread);
+        known = reread.shards ?? known;
+        const old = searcher;
+        searcher = next;
+        await old.close();
+      }
+    } else {
+      legacy = await rewriteWithUploads(dir, legacy!, accepted);
+      const next = await open();
+      const old = searcher;
+      searcher = next;
+      await old.close();
     }
-    const previous = metadata;
-    const written = await writeEmbeddingOutputs(
-      dir,
-      {
-        vectors: grown,
-        count: matrix.rows + accepted.length,
-        dims: matrix.columns,
-        filenames: [...names, ...accepted.map((item) => item.file)],
-      },
-      () => {
-        const {files: _files, ...rest} = previous;
-        return {
-          ...rest,
-          counts: {
-            ...rest.counts,
-            inputs: rest.counts.inputs + accepted.length,
-            ok: rest.counts.ok + accepted.length,
-            cache_hits: rest.counts.cache_hits + accepted.filter((item) => cached.has(item.sha256)).length,
-          },
-          finished_at: new Date().toISOString(),
-        };
-      },
-    );
-    metadata = written.metadata;
-    const next = await createSearcher({
-      dir,
-      modelsDir: options.modelsDir,
-      model: options.model,
-      index: options.index,
-    });
-    const old = searcher;
-    searcher = next;
-    await old.close();
-    const added = accepted.map((item, index) => ({id: matrix.rows + index, file: item.file}));
+    // The new shard is the collection's last, so its rows are the last rows whichever way the searcher grew.
+    const first = searcher.count - accepted.length;
+    const added = accepted.map((item, index) => ({id: first + index, file: item.file}));
     return {added: [...existing, ...added], failed};
+  }
+
+  /** The merged view, rebuilt once at the end rather than per upload (it is a full copy of the rows). */
+  async function refreshView(): Promise<void> {
+    if (!viewStale) return;
+    const writer = await openCollectionWriter({
+      embeddingsDir: dir,
+      command: 'visual-cortex serve (closing)',
+    }).catch((error: unknown) => {
+      // Another writer holds the collection; it (or `visual-cortex merge`) rebuilds the view.
+      if (isUserError(error)) return undefined;
+      throw error;
+    });
+    if (!writer) return;
+    try {
+      await writer.writeMergedView();
+    } finally {
+      await writer.close();
+    }
   }
 
   return {
@@ -195,13 +187,13 @@ export async function openCollectionBackend(options: CollectionBackendOptions): 
     },
     async close() {
       await writing;
-      await searcher.close();
-      if (embedder) await (await embedder).close();
-      options.cache?.close();
+      try {
+        await refreshView();
+      } finally {
+        await searcher.close();
+        if (embedder) await (await embedder).close();
+        options.cache?.close();
+      }
     },
   };
-}
-
-async function readMetadata(dir: string): Promise<EmbedMetadata> {
-  return JSON.parse(await readFile(outputPaths(dir).metadata, 'utf8')) as EmbedMetadata;
 }

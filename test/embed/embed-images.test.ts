@@ -159,19 +159,26 @@ test('an abort stops between batches and leaves consistent outputs marked interr
   for (const result of await compareWithGolden(outputs)) assert.ok(result.cosine >= 0.9999, result.name);
 });
 
+/** Every entry under `dir`, recursively, with the bytes of files (links followed). */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const entries = new Map<string, string>();
+  for (const name of (await readdir(dir, {recursive: true})).sort()) {
+    const bytes = await readFile(join(dir, name)).catch(() => undefined);
+    entries.set(name, bytes ? bytes.toString('base64') : 'folder');
+  }
+  return entries;
+}
+
 test('a run that embeds nothing fails clearly and leaves the previous outputs untouched', async () => {
   const outputDir = join(work, 'kept');
   await embedImages(options({outputDir}));
-  const before = await Promise.all(
-    ['image_embeddings.npy', 'image_filenames.npy', 'metadata.json'].map((name) =>
-      readFile(join(outputDir, name)),
-    ),
-  );
+  const before = await snapshot(outputDir);
   const junk = join(work, 'junk');
   await mkdir(junk, {recursive: true});
   await writeFile(join(junk, 'a.jpg'), 'not a jpeg');
   await writeFile(join(junk, 'b.png'), new Uint8Array(0));
-  await assert.rejects(embedImages(options({inputDir: junk, outputDir})), (error: Error) => {
+  // --replace: the collection would start over with these images, but none embeds, so it does not.
+  await assert.rejects(embedImages(options({inputDir: junk, outputDir, replace: true})), (error: Error) => {
     assert.equal(error.name, 'UserError');
     assert.match(error.message, /none of the 2 files .* could be embedded .*nothing was written/);
     return true;
@@ -183,22 +190,20 @@ test('a run that embeds nothing fails clearly and leaves the previous outputs un
   const controller = new AbortController();
   controller.abort();
   await assert.rejects(
-    embedImages({...options({outputDir}), signal: controller.signal}),
+    embedImages({...options({outputDir, replace: true}), signal: controller.signal}),
     /interrupted before any image was embedded/,
   );
-  const afterwards = await Promise.all(
-    ['image_embeddings.npy', 'image_filenames.npy', 'metadata.json'].map((name) =>
-      readFile(join(outputDir, name)),
-    ),
-  );
-  assert.deepEqual(afterwards, before);
+  // Without --replace there is nothing left to do: a stop then changes nothing either.
+  const unchanged = await embedImages({...options({outputDir}), signal: controller.signal});
+  assert.equal(unchanged.sync.kept, 8);
+  assert.equal(unchanged.metadata.interrupted, false);
+  assert.deepEqual(await snapshot(outputDir), before);
 });
 
 test('a run that breaks after rows were streamed leaves the previous outputs untouched and no temp file', async () => {
   const outputDir = join(work, 'broken-midway');
   await embedImages(options({outputDir}));
-  const names = ['image_embeddings.npy', 'image_filenames.npy', 'metadata.json'];
-  const before = await Promise.all(names.map((name) => readFile(join(outputDir, name))));
+  const before = await snapshot(outputDir);
   let stores = 0;
   // A cache that fails on its second store (as a full disk would): two batches' rows are on disk by then.
   const failingCache: EmbeddingCachePort = {
@@ -209,12 +214,11 @@ test('a run that breaks after rows were streamed leaves the previous outputs unt
     close: () => {},
   };
   await assert.rejects(
-    embedImages({...options({outputDir, batchSize: 2}), cache: failingCache}),
+    embedImages({...options({outputDir, batchSize: 2, replace: true}), cache: failingCache}),
     /disk full/,
   );
   assert.equal(stores, 2);
-  assert.deepEqual(await Promise.all(names.map((name) => readFile(join(outputDir, name)))), before);
-  assert.deepEqual((await readdir(outputDir)).sort(), names);
+  assert.deepEqual(await snapshot(outputDir), before);
 });
 
 class MemoryCache implements EmbeddingCachePort {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {writeFileSync} from 'node:fs';
+import {rmSync, writeFileSync} from 'node:fs';
 import {mkdtemp, readdir, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -53,8 +53,11 @@ test('a write that fails mid-run (the folder went away under a file) is a user e
   await assert.rejects(
     embedImages(
       options(join(parent, 'out'), (event) => {
-        // After the checks passed: a file now sits where the folder's parent should be.
-        if (event.type === 'model-loaded') writeFileSync(parent, 'in the way');
+        // After the checks passed (and the folder was made for its lock): a file now sits where its parent was.
+        if (event.type === 'model-loaded') {
+          rmSync(parent, {recursive: true});
+          writeFileSync(parent, 'in the way');
+        }
       }),
     ),
     (error: Error) => {

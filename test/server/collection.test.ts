@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {closeSync, constants, openSync} from 'node:fs';
-import {cp, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {cp, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {FastifyInstance} from 'fastify';
 import {chromium} from 'playwright-core';
 import {openEmbeddingCache} from '../../source/core/cache/embedding-cache.js';
+import {openCollection} from '../../source/core/collection/reader.js';
+import {openCollectionWriter} from '../../source/core/collection/writer.js';
 import {embedImages} from '../../source/core/embed/embed-images.js';
-import {encodeUnicodeArray} from '../../source/core/npy.js';
+import {encodeFloat32Matrix, encodeUnicodeArray} from '../../source/core/npy.js';
 import {buildServer} from '../../source/server/app.js';
 import {openCollectionBackend} from '../../source/server/collection-backend.js';
 import {fixtureImages, tinyClip} from '../embed/helpers.js';
@@ -134,15 +136,40 @@ test('images are served from the dataset folder only', async () => {
 });
 
 test('a filenames list that points outside the dataset is refused', async () => {
+  const source = await openCollection(join(root, 'embeddings'));
+  const row = source.matrix.data.slice(0, source.matrix.dims);
+  // A collection whose shard names a file outside the images folder (made through the writer, as a tool could).
   const dir = join(root, 'escape');
-  await cp(join(root, 'embeddings'), dir, {recursive: true});
-  const names = Array.from({length: 8}, () => '../secret.txt');
-  await writeFile(join(dir, 'image_filenames.npy'), encodeUnicodeArray(names));
-  const backend = await openCollectionBackend({dir, modelsDir: join(root, 'models')});
-  try {
-    assert.equal(await backend.imagePath(0), undefined);
-  } finally {
-    await backend.close();
+  const writer = await openCollectionWriter({embeddingsDir: dir});
+  await writer.bind({
+    imagesDir: source.header.images_dir,
+    model: source.header.model,
+    dims: source.matrix.dims,
+  });
+  await writer.append({
+    rows: [row],
+    filenames: ['../secret.txt'],
+    images: [{sha256: '0', bytes: 1, mtime_ms: 0}],
+  });
+  await writer.commit();
+  await writer.close();
+  // And a folder of plain outputs, as earlier versions wrote them.
+  const plain = join(root, 'escape-plain');
+  await mkdir(plain);
+  await writeFile(join(plain, 'image_embeddings.npy'), encodeFloat32Matrix(row, 1, source.matrix.dims));
+  await writeFile(join(plain, 'image_filenames.npy'), encodeUnicodeArray(['../secret.txt']));
+  await writeFile(
+    join(plain, 'metadata.json'),
+    JSON.stringify({model: source.header.model, input_dir: source.header.images_dir}),
+  );
+  for (const folder of [dir, plain]) {
+    const backend = await openCollectionBackend({dir: folder, modelsDir: join(root, 'models')});
+    try {
+      assert.equal(backend.stats().count, 1);
+      assert.equal(await backend.imagePath(0), undefined);
+    } finally {
+      await backend.close();
+    }
   }
 });
 
@@ -165,8 +192,10 @@ test('uploads are embedded into the collection and become searchable', async () 
   );
   const stats = await getJson<{count: number}>('/api/stats');
   assert.equal(stats.body.count, 9);
-  const metadata = JSON.parse(await readFile(join(root, 'embeddings', 'metadata.json'), 'utf8'));
-  assert.equal(metadata.counts.ok, 9);
+  // One shard more on disk; the merged view is rebuilt when the server closes.
+  const stored = await openCollection(join(root, 'embeddings'));
+  assert.equal(stored.files.length, 9);
+  assert.equal(stored.files[8], body.added[0]!.file);
   const similar = await getJson<{results: Hit[]}>('/api/search?id=8&k=2');
   assert.deepEqual(
     similar.body.results.map((hit) => hit.score > 0.9999),

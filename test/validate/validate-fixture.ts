@@ -59,7 +59,8 @@ export async function createRunFixture(): Promise<RunFixture> {
     modelsDir,
     async copy(name) {
       const target = join(root, name);
-      await cp(outputDir, target, {recursive: true});
+      // Links kept as they are (relative): fs.cp would point a copy's merged view back at the original's.
+      await cp(outputDir, target, {recursive: true, verbatimSymlinks: true});
       return target;
     },
     cleanup: () => rm(root, {recursive: true, force: true}),

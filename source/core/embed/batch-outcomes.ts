@@ -11,6 +11,8 @@ export interface BatchOutcomes {
   /** The batch's rows of the output and their files, in file order. */
   rows: Float32Array[];
   filenames: string[];
+  /** SHA-256 of each row's file, aligned with `rows`. */
+  hashes: string[];
   failures: {file: string; reason: string}[];
   cacheHits: number;
   /** Vectors the model made, for the cache. */
@@ -19,7 +21,14 @@ export interface BatchOutcomes {
 
 export function batchOutcomes(ready: ReadyBatch, results: EmbedResult[]): BatchOutcomes {
   const byId = new Map<string, EmbedResult>(results.map((result) => [result.id, result]));
-  const outcomes: BatchOutcomes = {rows: [], filenames: [], failures: [], cacheHits: 0, fresh: []};
+  const outcomes: BatchOutcomes = {
+    rows: [],
+    filenames: [],
+    hashes: [],
+    failures: [],
+    cacheHits: 0,
+    fresh: [],
+  };
   ready.files.forEach((file, index) => {
     const known = ready.known[index];
     let outcome: {vector: Float32Array} | {reason: string};
@@ -37,6 +46,7 @@ export function batchOutcomes(ready: ReadyBatch, results: EmbedResult[]): BatchO
     if ('vector' in outcome) {
       outcomes.rows.push(outcome.vector);
       outcomes.filenames.push(file.relative);
+      outcomes.hashes.push(ready.keys[index]?.sha256 ?? '');
     } else {
       outcomes.failures.push({file: file.relative, reason: outcome.reason});
     }

@@ -9,14 +9,31 @@ import type {SkippedFile} from './file-walk.js';
 import type {EmbedMetadata} from './metadata.js';
 import type {OutputPaths} from './outputs.js';
 
+/** What a run did to the collection in the embeddings folder. */
+export interface SyncSummary {
+  shards: number;
+  /** Rows a search sees (tombstoned ones left out). */
+  liveRows: number;
+  appended: number;
+  kept: number;
+  /** Rows tombstoned: their file was deleted or changed. */
+  removed: number;
+  /** Committed shards the manifest had missed (an earlier run killed), now part of it. */
+  adopted: string[];
+  /** Whether the merged view was (re)written; false when it was current, or skipped. */
+  viewWritten: boolean;
+}
+
 export interface EmbedReport {
   outputDir: string;
   paths: OutputPaths;
   metadata: EmbedMetadata;
+  sync: SyncSummary;
 }
 
 export type EmbedEvent =
   | {type: 'scanned'; total: number; skipped: SkippedFile[]}
+  | {type: 'synced'; kept: number; toEmbed: number; removed: number; adopted: number}
   | {type: 'model-loading'; model: string; dtype: Dtype; device: Device}
   | {
       type: 'model-loaded';

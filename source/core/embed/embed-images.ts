@@ -1,27 +1,25 @@
 /**
- * The embed pipeline: a folder of images in, image_embeddings.npy + image_filenames.npy + metadata.json out.
- * Each file is read once, hashed, looked up in the cache (if any); misses are preprocessed and embedded in
- * batches, in the order batch-schedule.ts gives: the next batch is read and decoded while the model runs the
- * current one (or two, with two sessions).
+ * The embed pipeline: a folder of images synced into the collection in the embeddings folder (new files
+ * appended as shards, deleted and changed ones tombstoned; see docs/collection.md), then the merged view
+ * (image_embeddings.npy + image_filenames.npy + metadata.json) rebuilt. Each file is read once, hashed, looked up
+ * in the cache (if any); misses are preprocessed and embedded in batches, in the order batch-schedule.ts gives.
  */
 import {resolve} from 'node:path';
+import {planSync} from '../collection/sync-plan.js';
+import {type CollectionWriter, openCollectionWriter} from '../collection/writer.js';
 import {UserError} from '../errors.js';
 import {asOutputWriteError, checkOutputFolder} from '../fs/output-folder.js';
 import type {DecodeMode} from '../image/clip-preprocess.js';
 import type {Dtype} from '../model/model-folder.js';
-import {Float32NpyStream} from '../npy-stream.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
 import type {Device} from '../runtime/onnx.js';
-import {batchOutcomes} from './batch-outcomes.js';
-import {inferBatchesInOrder} from './batch-schedule.js';
 import type {EmbeddingCachePort} from './cache-port.js';
-import {batchProgress, type EmbedEvent, type EmbedReport, memoryEvent} from './embed-events.js';
+import {embedPlannedFiles} from './embed-batches.js';
+import type {EmbedEvent, EmbedReport} from './embed-events.js';
 import type {Embedder} from './embedder.js';
 import {walkImageFiles} from './file-walk.js';
-import {describeRun, peakRssBytes, roundSeconds} from './metadata.js';
-import {outputPaths, writeEmbeddingOutputs} from './outputs.js';
+import {finishView} from './finish-view.js';
 import {createPipelineEmbedder} from './pipeline-embedder.js';
-import {batchPreparer} from './read-batch.js';
 
 export interface EmbedOptions {
   inputDir: string;
@@ -48,6 +46,12 @@ export interface EmbedOptions {
   decode?: DecodeMode;
   /** onnxruntime session tuning, passed to the embedder (see SessionTuning). */
   tuning?: SessionTuning;
+  /** Rows per shard of a new collection (default 4,096). */
+  shardSize?: number;
+  /** Rebuild the merged view at the end (default true); without it everything reads the shards. */
+  mergedView?: boolean;
+  /** Start the collection over (another model or images folder). */
+  replace?: boolean;
   /** Monotonic milliseconds, and wall-clock time for started_at/finished_at; injectable for tests. */
   clock?: () => number;
   now?: () => Date;
@@ -59,7 +63,6 @@ export async function embedImages(
   const clock = options.clock ?? (() => performance.now());
   const now = options.now ?? (() => new Date());
   const emit = options.onEvent ?? (() => {});
-  const signal = options.signal;
   const startedAt = now();
   const t0 = clock();
   const inputDir = resolve(options.inputDir);
@@ -75,22 +78,34 @@ export async function embedImages(
       "put images there, or fetch some with 'visual-cortex download'",
     );
   }
+  // The lock comes before the model load: a second embed into the folder is refused at once.
+  const writer: CollectionWriter = await openCollectionWriter({
+    embeddingsDir: outputDir,
+    shardSize: options.shardSize,
+    replace: options.replace,
+  }).catch((error: unknown) => {
+    throw asOutputWriteError(error, outputDir);
+  });
 
   const ownEmbedder = options.embedder === undefined;
-  if (ownEmbedder)
-    emit({type: 'model-loading', model: options.model, dtype: options.dtype, device: options.device});
-  const embedder = options.embedder ?? (await createPipelineEmbedder(options));
-  const loadMs = clock() - t0;
-  // Rows go to disk as they come (made on the first one, so a run that embeds nothing writes nothing).
-  let rows: Float32NpyStream | undefined;
-  const filenames: string[] = [];
-  const failures: {file: string; reason: string}[] = [];
-  let cacheHits = 0;
-  let preprocessMs = 0;
-  let inferenceMs = 0;
-  let interrupted = false;
-  let embedMs = 0;
+  let embedder: Embedder | undefined = options.embedder;
   try {
+    if (ownEmbedder)
+      emit({type: 'model-loading', model: options.model, dtype: options.dtype, device: options.device});
+    embedder ??= await createPipelineEmbedder(options);
+    const loadMs = clock() - t0;
+    await writer.bind({
+      imagesDir: inputDir,
+      model: {
+        name: embedder.modelName,
+        path: embedder.modelDir,
+        file: embedder.modelFile,
+        dtype: embedder.dtype,
+        preprocess_version: embedder.preprocessVersion,
+        decode: embedder.decode,
+      },
+      dims: embedder.dims,
+    });
     emit({
       type: 'model-loaded',
       model: embedder.modelName,
@@ -100,96 +115,60 @@ export async function embedImages(
       file: embedder.modelFile,
       loadMs,
     });
-    const cache = options.cache;
-    const prepareBatch = await batchPreparer(embedder, cache, clock);
-
-    const batchSize = embedder.batchSize;
-    const total = walk.files.length;
-    const embedStart = clock();
-    const progress = batchProgress(total, clock, embedStart);
-    const batches = inferBatchesInOrder({
-      files: walk.files,
-      batchSize,
-      sessions: embedder.sessions,
-      prepare: prepareBatch,
-      infer: embedder.infer,
-      signal,
-      readAhead: options.readAhead,
-      onInterrupt: () => {
-        interrupted = true;
-      },
+    const plan = await planSync(walk.files, await writer.liveRows());
+    emit({
+      type: 'synced',
+      kept: plan.kept,
+      toEmbed: plan.toEmbed.length,
+      removed: plan.tombstones.length,
+      adopted: writer.adopted.length,
     });
-    for await (const {ready, inferred} of batches) {
-      preprocessMs += ready.ms;
-      inferenceMs += inferred.inferenceMs;
-      const outcomes = batchOutcomes(ready, inferred.results);
-      cacheHits += outcomes.cacheHits;
-      for (const file of outcomes.filenames) filenames.push(file);
-      for (const failure of outcomes.failures) {
-        failures.push(failure);
-        emit({type: 'failure', file: failure.file, reason: failure.reason});
-      }
-      if (outcomes.rows.length > 0) {
-        rows ??= await Float32NpyStream.create(outputPaths(outputDir).embeddings, embedder.dims, total);
-        await rows.append(outcomes.rows);
-      }
-      if (cache && outcomes.fresh.length > 0) cache.putMany(outcomes.fresh);
-      emit(progress(ready.files.length, {ok: filenames.length, failed: failures.length, cacheHits}));
-      emit(memoryEvent());
+    await writer.tombstone(plan.tombstones);
+    const run = await embedPlannedFiles({
+      embedder,
+      files: plan.toEmbed,
+      writer,
+      cache: options.cache,
+      readAhead: options.readAhead,
+      clock,
+      signal: options.signal,
+      emit,
+    });
+    await writer.commit();
+    const unchanged = plan.kept === 0 && plan.tombstones.length === 0;
+    if (run.appended === 0 && unchanged) {
+      if (run.interrupted)
+        throw new UserError('interrupted before any image was embedded; nothing was written');
+      const first = run.failures[0];
+      throw new UserError(
+        `none of the ${run.failures.length} files in ${inputDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
+        'check that the folder holds images (JPEG, PNG, WebP, GIF, TIFF, AVIF)',
+      );
     }
-    embedMs = clock() - embedStart;
+    const report = await finishView({
+      writer,
+      embedder,
+      run,
+      plan,
+      walk,
+      inputDir,
+      ms: {load: loadMs, t0},
+      startedAt,
+      clock,
+      now,
+      mergedView: options.mergedView !== false,
+      emit,
+    });
+    emit({type: 'done', report});
+    return report;
   } catch (error) {
-    await rows?.discard();
+    await writer.discard();
     throw asOutputWriteError(error, outputDir);
   } finally {
-    if (ownEmbedder) await embedder.close();
+    try {
+      await writer.close();
+    } finally {
+      if (ownEmbedder) await embedder?.close();
+    }
   }
-
-  if (rows === undefined) {
-    if (interrupted) throw new UserError('interrupted before any image was embedded; nothing was written');
-    const first = failures[0];
-    throw new UserError(
-      `none of the ${failures.length} files in ${inputDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
-      'check that the folder holds images (JPEG, PNG, WebP, GIF, TIFF, AVIF)',
-    );
-  }
-
-  emit({type: 'writing'});
-  const dims = embedder.dims;
-  const writeStart = clock();
-  const base = describeRun({
-    embedder,
-    inputDir,
-    counts: {
-      inputs: walk.files.length,
-      ok: filenames.length,
-      failed: failures.length,
-      cache_hits: cacheHits,
-      skipped: walk.skipped.length,
-    },
-    failures,
-    ms: {load: loadMs, preprocess: preprocessMs, inference: inferenceMs, embed: embedMs},
-    startedAt,
-    interrupted,
-  });
-  const written = await writeEmbeddingOutputs(
-    outputDir,
-    {vectors: rows, count: filenames.length, dims, filenames},
-    () => ({
-      ...base,
-      timings_seconds: {
-        ...base.timings_seconds,
-        write: roundSeconds(clock() - writeStart),
-        total: roundSeconds(clock() - t0),
-      },
-      peak_rss_bytes: peakRssBytes(),
-      finished_at: now().toISOString(),
-    }),
-  ).catch(async (error: unknown) => {
-    await rows.discard();
-    throw asOutputWriteError(error, outputDir);
-  });
-  const report: EmbedReport = {outputDir, paths: written.paths, metadata: written.metadata};
-  emit({type: 'done', report});
-  return report;
 }

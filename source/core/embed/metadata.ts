@@ -2,15 +2,18 @@
  * metadata.json: what produced the embeddings and how the run went. snake_case, like the original Python tool.
  * Written last: it is the commit marker of an output set (see outputs.ts).
  */
-import {readFileSync} from 'node:fs';
 import type {DecodeMode} from '../image/clip-preprocess.js';
 import {sharpVersions} from '../image/sharp-image.js';
 import {jpegDecoderStatus} from '../image/turbojpeg.js';
 import {onnxRuntimeVersion} from '../runtime/onnx.js';
+import {toolVersion} from '../tool-version.js';
 import type {Embedder} from './embedder.js';
 import type {SplitReport} from './split-controller.js';
 
-export const METADATA_SCHEMA_VERSION = 1;
+export {toolVersion};
+
+/** 2: the merged view of a collection (counts describe the view; `collection` says what it covers). */
+export const METADATA_SCHEMA_VERSION = 2;
 
 export interface EmbedMetadata {
   schema_version: number;
@@ -54,28 +57,23 @@ export interface EmbedMetadata {
   started_at: string;
   finished_at: string;
   interrupted: boolean;
+  /** The shards this merged view covers and what the last run did (schema_version 2). */
+  collection?: ViewCollectionBlock;
 }
 
-let toolVersionCache: string | undefined;
-
-/** package.json's version (found relative to this file, from source/ under tsx or dist/source when built). */
-export function toolVersion(): string {
-  if (toolVersionCache) return toolVersionCache;
-  for (const candidate of ['../../../package.json', '../../../../package.json']) {
-    try {
-      const parsed = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (parsed.name === 'visual-cortex' && parsed.version) {
-        toolVersionCache = parsed.version;
-        return parsed.version;
-      }
-    } catch {
-      // try the next layout
-    }
-  }
-  return 'unknown';
+/** The `collection` block of the merged view's metadata.json: which shards it covers. */
+export interface ViewCollectionBlock {
+  format: number;
+  shards: number;
+  shard_ids: string[];
+  /** Rows in the shards, tombstoned ones included. */
+  rows: number;
+  live_rows: number;
+  tombstones: number;
+  fingerprint: string;
+  generation: string;
+  /** What the last embed run did; null when no run is recorded (shards written by other means). */
+  run: {inputs: number; ok: number; failed: number; cache_hits: number; kept: number; removed: number} | null;
 }
 
 export function runtimeVersions(): EmbedMetadata['versions'] {

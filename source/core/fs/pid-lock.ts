@@ -13,12 +13,18 @@ export interface PidLock {
 export interface LockBody {
   pid: number;
   started: string;
+  /** What the holder runs, when it said (for the message that names it). */
+  command?: string;
 }
 
 /** Takes the lock at `path`, or throws what `onHeld` returns for the live process that holds it. */
-export async function acquirePidLock(path: string, onHeld: (holder: LockBody) => Error): Promise<PidLock> {
+export async function acquirePidLock(
+  path: string,
+  onHeld: (holder: LockBody) => Error,
+  command?: string,
+): Promise<PidLock> {
   await mkdir(dirname(path), {recursive: true});
-  const body: LockBody = {pid: process.pid, started: new Date().toISOString()};
+  const body: LockBody = {pid: process.pid, started: new Date().toISOString(), ...(command ? {command} : {})};
   // Two tries: the second follows the removal of a lock left by a process that no longer runs.
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -48,7 +54,11 @@ async function readHolder(path: string): Promise<LockBody | null> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockBody>;
     return Number.isInteger(parsed.pid) && (parsed.pid ?? 0) > 0
-      ? {pid: parsed.pid as number, started: String(parsed.started ?? 'unknown')}
+      ? {
+          pid: parsed.pid as number,
+          started: String(parsed.started ?? 'unknown'),
+          ...(typeof parsed.command === 'string' ? {command: parsed.command} : {}),
+        }
       : null;
   } catch {
     // Vanished, being written, or left half-written by a process that died: isFresh tells the last two apart.

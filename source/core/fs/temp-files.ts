@@ -1,9 +1,9 @@
 /**
- * The temp files this process is writing (atomic writes, streamed .npy rows), so that a forced exit (a second
- * Ctrl+C) can remove them on its way out. An orderly stop renames or removes its own; only SIGKILL or a crash
- * leaves one behind, and the next run into that folder removes it.
+ * The temp files and folders this process is writing (atomic writes, streamed .npy rows, shards), so that a
+ * forced exit (a second Ctrl+C) can remove them on its way out. An orderly stop renames or removes its own;
+ * only SIGKILL or a crash leaves one behind, and the next run into that folder removes it.
  */
-import {unlinkSync} from 'node:fs';
+import {rmSync} from 'node:fs';
 
 const inProgress = new Set<string>();
 
@@ -19,7 +19,8 @@ export function untrackTempFile(path: string): void {
 export function removeTrackedTempFiles(): void {
   for (const path of inProgress) {
     try {
-      unlinkSync(path);
+      // Recursive: a shard or merged view is staged as a whole temp folder.
+      rmSync(path, {recursive: true, force: true});
     } catch {
       // Already gone, or the platform refuses to unlink an open file: the next run cleans it up.
     }

@@ -1,11 +1,15 @@
 /**
- * A folder of outputs read for searching: image_embeddings.npy (N x D float32), image_filenames.npy (N names)
- * and metadata.json (which model made them). Rows are used as stored; any row whose norm is off (a hand-made
- * matrix) is normalised in memory so scores stay cosines. Nothing is written back.
+ * A folder of outputs read for searching. A collection (a folder with manifest.json) is read from its shards,
+ * checksums checked (core/collection/reader.ts). Other folders are read as the seed wrote them:
+ * image_embeddings.npy (N x D float32), image_filenames.npy (N names) and metadata.json (which model made them),
+ * refused when metadata.json's checksums say the two .npy files come from different runs. Rows are used as
+ * stored; any row whose norm is off (a hand-made matrix) is normalised in memory so scores stay cosines.
  */
 import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
+import {isCollection} from '../collection/layout.js';
+import {openCollection} from '../collection/reader.js';
 import {UserError} from '../errors.js';
 import {NpyFormatError, readFloat32Matrix, readUnicodeArray} from '../npy.js';
 import type {EmbeddingMatrix} from './exact-search.js';
@@ -24,10 +28,19 @@ export interface EmbeddingCollection {
   dir: string;
   matrix: EmbeddingMatrix;
   files: string[];
-  /** metadata.json's `model`, when the file has one. */
+  /** metadata.json's `model`, when the file has one (a collection's header model). */
   model: CollectionModel;
-  /** SHA-256 of image_embeddings.npy as read: an index built for other bytes is stale. */
+  /**
+   * SHA-256 of image_embeddings.npy as read, or a collection's fingerprint (its shards and tombstones): an index
+   * built for another value is stale.
+   */
   embeddingsSha256: string;
+  /** Things a reader should know (shards not yet in the manifest). */
+  notes: string[];
+  /** The images folder the filenames are relative to (metadata.json's input_dir for plain files). */
+  imagesDir?: string;
+  /** A collection's shards in row order and its tombstone count, as read (undefined for plain files). */
+  shards?: {ids: string[]; tombstones: number};
 }
 
 async function readOutput(dir: string, name: string): Promise<Buffer> {
@@ -42,6 +55,10 @@ async function readOutput(dir: string, name: string): Promise<Buffer> {
   }
 }
 
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 function normaliseRows(matrix: EmbeddingMatrix): void {
   const {data, dims} = matrix;
   for (let row = 0; row < matrix.rows; row++) {
@@ -54,7 +71,41 @@ function normaliseRows(matrix: EmbeddingMatrix): void {
   }
 }
 
+/** A mixed set (a run killed between the renames of an earlier version) must not pair names with other rows. */
+function checkRecordedSums(dir: string, metadata: unknown, actual: Record<string, string>): void {
+  const files = (metadata as {files?: Record<string, {sha256?: unknown}>} | undefined)?.files;
+  if (!files || typeof files !== 'object') return;
+  for (const [name, sha256] of Object.entries(actual)) {
+    const recorded = files[name]?.sha256;
+    if (typeof recorded === 'string' && sha256 !== recorded)
+      throw new UserError(
+        `the outputs in ${dir} are not one set: ${name} does not match the SHA-256 metadata.json records (a run stopped while writing them, or a file was replaced)`,
+        're-run `visual-cortex embed` to write them together',
+      );
+  }
+}
+
+async function loadShards(dir: string): Promise<EmbeddingCollection> {
+  const opened = await openCollection(dir);
+  normaliseRows(opened.matrix);
+  const {name, path, dtype} = opened.header.model;
+  return {
+    dir,
+    matrix: opened.matrix,
+    files: opened.files,
+    model: {name, path, dtype},
+    embeddingsSha256: opened.fingerprint,
+    notes: opened.notes,
+    imagesDir: opened.header.images_dir,
+    shards: {
+      ids: opened.state.shards.map((shard) => shard.id),
+      tombstones: opened.manifest.tombstones.length,
+    },
+  };
+}
+
 export async function loadEmbeddingCollection(dir: string): Promise<EmbeddingCollection> {
+  if (await isCollection(dir)) return loadShards(dir);
   // Both are read at once, but a problem is reported in file order, so that the same folder always gets the
   // same message (Promise.all would report whichever read failed first).
   const reads = await Promise.allSettled([readOutput(dir, EMBEDDINGS_FILE), readOutput(dir, FILENAMES_FILE)]);
@@ -83,12 +134,18 @@ export async function loadEmbeddingCollection(dir: string): Promise<EmbeddingCol
   }
   normaliseRows(matrix);
   let model: CollectionModel = {};
+  let metadata: {model?: unknown; input_dir?: unknown} | undefined;
   try {
-    const metadata = JSON.parse(await readFile(join(dir, METADATA_FILE), 'utf8')) as {model?: unknown};
-    if (metadata.model && typeof metadata.model === 'object') model = metadata.model as CollectionModel;
+    metadata = JSON.parse(await readFile(join(dir, METADATA_FILE), 'utf8')) as typeof metadata;
+    if (metadata?.model && typeof metadata.model === 'object') model = metadata.model as CollectionModel;
   } catch {
     // Without metadata the caller must name the model (--model); it says so when it needs one.
   }
-  const embeddingsSha256 = createHash('sha256').update(embeddingBytes).digest('hex');
-  return {dir, matrix, files, model, embeddingsSha256};
+  const embeddingsSha256 = sha256Of(embeddingBytes);
+  checkRecordedSums(dir, metadata, {
+    [EMBEDDINGS_FILE]: embeddingsSha256,
+    [FILENAMES_FILE]: sha256Of(filenameBytes),
+  });
+  const imagesDir = typeof metadata?.input_dir === 'string' ? metadata.input_dir : undefined;
+  return {dir, matrix, files, model, embeddingsSha256, notes: [], imagesDir};
 }

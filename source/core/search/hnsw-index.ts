@@ -60,6 +60,8 @@ export interface AnnIndex {
 
 export interface HnswIndex extends AnnIndex {
   settings: HnswSettings;
+  /** Adds rows after the last (labels continue the row ids); the saved index file is not changed. */
+  add(vectors: readonly Float32Array[]): void;
   /** The hnswlib object, for saving. */
   native: InstanceType<typeof HierarchicalNSW>;
 }
@@ -70,11 +72,12 @@ export type IndexBuildEvent =
   | {type: 'done'; rows: number; seconds: number};
 
 function wrap(native: InstanceType<typeof HierarchicalNSW>, settings: HnswSettings): HnswIndex {
-  const rows = native.getCurrentCount();
   const dims = native.getNumDimensions();
   const point: number[] = new Array(dims).fill(0);
   return {
-    rows,
+    get rows() {
+      return native.getCurrentCount();
+    },
     dims,
     settings,
     native,
@@ -82,7 +85,7 @@ function wrap(native: InstanceType<typeof HierarchicalNSW>, settings: HnswSettin
       return settings.efSearch;
     },
     search(query, k, efSearch = settings.efSearch) {
-      const wanted = Math.min(k, rows);
+      const wanted = Math.min(k, native.getCurrentCount());
       if (wanted <= 0) return [];
       for (let i = 0; i < dims; i++) point[i] = query[i]!;
       native.setEf(Math.max(efSearch, wanted));
@@ -91,6 +94,16 @@ function wrap(native: InstanceType<typeof HierarchicalNSW>, settings: HnswSettin
       return found.neighbors
         .map((row, index) => ({row, score: 1 - found.distances[index]!}))
         .sort((a, b) => b.score - a.score || a.row - b.row);
+    },
+    add(vectors) {
+      let row = native.getCurrentCount();
+      const needed = row + vectors.length;
+      // Room for 1/16 more rows (at least 4,096), as the searcher's matrix grows, so small appends resize rarely.
+      if (needed > native.getMaxElements()) native.resizeIndex(needed + Math.max(4096, row >> 4));
+      for (const vector of vectors) {
+        for (let i = 0; i < dims; i++) point[i] = vector[i]!;
+        native.addPoint(point, row++);
+      }
     },
   };
 }

@@ -7,7 +7,7 @@ import {UserError} from '../errors.js';
 import {type Dtype, isDtype, type ModelFolder, openModelFolder} from '../model/model-folder.js';
 import type {Device} from '../runtime/onnx.js';
 import {type EmbeddingCollection, loadEmbeddingCollection} from './embedding-collection.js';
-import {exactSearch} from './exact-search.js';
+import {type EmbeddingMatrix, exactSearch} from './exact-search.js';
 import {type HnswIndex, type HnswIndexMeta, loadHnswIndex} from './hnsw-index.js';
 import {parseQuery, type Query} from './query.js';
 import {createQueryEmbedder} from './query-embedder.js';
@@ -37,6 +37,8 @@ export interface SearcherOptions {
   /** auto (default): a fresh HNSW index beside the embeddings if there is one, else exact. */
   index?: IndexChoice;
   threads?: number;
+  /** The collection already read from `dir` (serve reads it first to know its shards). */
+  collection?: EmbeddingCollection;
 }
 
 export interface Searcher {
@@ -54,6 +56,11 @@ export interface Searcher {
   search(query: Query | string, k: number): Promise<SearchResult[]>;
   /** The combined, normalised query vector. */
   embedQuery(query: Query): Promise<Float32Array>;
+  /**
+   * Adds rows after the last (serve's uploads): in one synchronous step, so a search sees all of them or none.
+   * Rows must be unit length and of the collection's width.
+   */
+  append(rows: readonly Float32Array[], files: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -115,10 +122,10 @@ async function pickIndex(
 }
 
 export async function createSearcher(options: SearcherOptions): Promise<Searcher> {
-  const collection = await loadEmbeddingCollection(options.dir);
+  const collection = options.collection ?? (await loadEmbeddingCollection(options.dir));
   const dtype = pickDtype(options, collection);
   const folder = await resolveModel(options, collection, dtype);
-  const notes: string[] = [];
+  const notes: string[] = [...collection.notes];
   const stored = collection.model;
   if (options.model && options.model !== stored.name && options.model !== stored.path && stored.name) {
     notes.push(`the embeddings were made with '${stored.name}', you are searching with '${options.model}'`);
@@ -143,9 +150,12 @@ export async function createSearcher(options: SearcherOptions): Promise<Searcher
       score: hit.score,
     }));
 
+  const grow = matrixGrower(matrix);
   return {
     dir: collection.dir,
-    count: matrix.rows,
+    get count() {
+      return matrix.rows;
+    },
     dims: matrix.dims,
     modelName: folder.name,
     dtype,
@@ -161,6 +171,36 @@ export async function createSearcher(options: SearcherOptions): Promise<Searcher
       const vector = await embedQuery(parsed);
       return toResults(index ? index.search(vector, k) : exactSearch(matrix, vector, k));
     },
+    append(rows, added) {
+      if (rows.length !== added.length) throw new Error('rows and files are not aligned');
+      grow(rows);
+      index?.add(rows);
+      files.push(...added);
+    },
     close: () => queries.close(),
+  };
+}
+
+/**
+ * Appends rows to the matrix in place. Growing copies the whole matrix, so it leaves room for 1/16 more rows (at
+ * least 4,096): small appends copy rarely, and the spare room costs at most 1/16 of the matrix's memory.
+ */
+function matrixGrower(matrix: EmbeddingMatrix): (rows: readonly Float32Array[]) => void {
+  let backing = matrix.data;
+  return (rows) => {
+    const {dims} = matrix;
+    const needed = (matrix.rows + rows.length) * dims;
+    if (needed > backing.length) {
+      const room = matrix.rows + rows.length + Math.max(4096, matrix.rows >> 4);
+      const larger = new Float32Array(room * dims);
+      larger.set(matrix.data);
+      backing = larger;
+    }
+    for (const [index, row] of rows.entries()) {
+      if (row.length !== dims) throw new Error(`row has ${row.length} values, expected ${dims}`);
+      backing.set(row, (matrix.rows + index) * dims);
+    }
+    matrix.data = backing.subarray(0, needed);
+    matrix.rows += rows.length;
   };
 }

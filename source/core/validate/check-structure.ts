@@ -1,11 +1,13 @@
 /**
  * Check 1: the three outputs exist, parse (valid .npy headers and payload sizes, valid JSON object) and the two
- * arrays agree in row count. Everything later reads the outputs this check loaded.
+ * arrays agree in row count; in a collection, its shards and manifest too (check-collection.ts). Everything later
+ * reads the outputs this check loaded.
  */
 import {readFile} from 'node:fs/promises';
 import {OUTPUT_FILES, outputPaths} from '../embed/outputs.js';
 import {describeError} from '../errors.js';
 import {type NpyArray, parseNpy, readUnicodeArray} from '../npy.js';
+import {checkCollection} from './check-collection.js';
 import {type CheckBody, type CheckContext, Findings, isRecord} from './check-context.js';
 
 async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
@@ -19,6 +21,12 @@ async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
 
 export async function checkStructure(context: CheckContext): Promise<CheckBody> {
   const findings = new Findings();
+  const collection = await checkCollection(context.dir);
+  if (collection?.viewAbsent) {
+    context.outputs = collection.outputs;
+    const {rows = 0, columns = 0} = collection.outputs ?? {};
+    return collection.findings.finish(`no merged view; ${rows} rows x ${columns} read from the shards`);
+  }
   const paths = outputPaths(context.dir);
   const [embeddingBytes, filenameBytes, metadataBytes] = await Promise.all([
     readIfPresent(paths.embeddings),
@@ -88,5 +96,7 @@ export async function checkStructure(context: CheckContext): Promise<CheckBody> 
   if (!findings.failed && embeddings && filenames && metadata) {
     context.outputs = {paths, embeddings, rows, columns, filenames, metadata};
   }
+  // After the outputs are set: a damaged shard fails this check but leaves the merged view to the later ones.
+  findings.details.push(...(collection?.findings.details ?? []));
   return findings.finish(`3 outputs parse; ${rows} rows x ${columns}`);
 }

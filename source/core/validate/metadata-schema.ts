@@ -1,6 +1,7 @@
 /**
- * JSON Schema of metadata.json (schema_version 1), checked with Ajv. Extra properties are allowed: newer
- * writers may add fields, and validation judges only what this version of the tool relies on.
+ * JSON Schema of metadata.json (schema_version 1, or 2 with a collection's `collection` block), checked with
+ * Ajv. Extra properties are allowed: newer writers may add fields, and validation judges only what this version
+ * of the tool relies on.
  */
 import {Ajv, type ErrorObject} from 'ajv';
 
@@ -33,7 +34,7 @@ export const METADATA_JSON_SCHEMA = {
     'interrupted',
   ],
   properties: {
-    schema_version: {const: 1},
+    schema_version: {enum: [1, 2]},
     tool: {type: 'object', required: ['name', 'version'], properties: {name: nonEmpty, version: nonEmpty}},
     model: {
       type: 'object',
@@ -82,6 +83,37 @@ export const METADATA_JSON_SCHEMA = {
     started_at: isoTime,
     finished_at: isoTime,
     interrupted: {type: 'boolean'},
+    // schema_version 2, a collection's merged view: which shards it covers and what the last run did.
+    collection: {
+      type: 'object',
+      required: ['format', 'shards', 'shard_ids', 'rows', 'live_rows', 'tombstones', 'fingerprint', 'run'],
+      properties: {
+        format: {type: 'integer', minimum: 1},
+        shards: count,
+        shard_ids: {type: 'array', items: nonEmpty},
+        rows: count,
+        live_rows: count,
+        tombstones: count,
+        fingerprint: nonEmpty,
+        run: {
+          anyOf: [
+            {type: 'null'},
+            {
+              type: 'object',
+              required: ['inputs', 'ok', 'failed', 'cache_hits', 'kept', 'removed'],
+              properties: {
+                inputs: count,
+                ok: count,
+                failed: count,
+                cache_hits: count,
+                kept: count,
+                removed: count,
+              },
+            },
+          ],
+        },
+      },
+    },
   },
 } as const;
 
@@ -103,6 +135,7 @@ export interface CheckedMetadata {
   started_at: string;
   finished_at: string;
   interrupted: boolean;
+  collection?: {live_rows: number; run: {ok: number; cache_hits: number} | null};
 }
 
 const ajv = new Ajv({allErrors: true, strict: true});
