@@ -91,9 +91,9 @@ export async function openDashboard(
     renderValidation: ({embeddingsDir, onBack}: {embeddingsDir: string; onBack: () => void}) => (
       <BackFrame onBack={onBack}>
         <ValidationScreen
-          run={async function* (signal) {
+          run={async (control) => {
             const {validateOutputs} = await import('../core/validate/validate-outputs.js');
-            return yield* validateOutputs({dir: embeddingsDir, modelsDir}, signal);
+            return validateOutputs({dir: embeddingsDir, modelsDir, ...control});
           }}
         />
       </BackFrame>
