@@ -7,6 +7,7 @@ import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {UserError} from '../errors.js';
+import {changedFiles, describeChangedFile} from '../fs/file-checksums.js';
 import {NpyFormatError, readFloat32Matrix, readUnicodeArray} from '../npy.js';
 import type {EmbeddingMatrix} from './exact-search.js';
 
@@ -62,6 +63,17 @@ export async function loadEmbeddingCollection(dir: string): Promise<EmbeddingCol
     if (read.status === 'rejected') throw read.reason;
     return read.value;
   }) as [Buffer, Buffer];
+  const metadata = await readMetadata(dir);
+  const changed = changedFiles(metadata.files, {
+    [EMBEDDINGS_FILE]: embeddingBytes,
+    [FILENAMES_FILE]: filenameBytes,
+  });
+  if (changed.length > 0) {
+    throw new UserError(
+      `the outputs in ${dir} are not the set metadata.json describes: ${changed.map(describeChangedFile).join('; ')}. A file changed after the run, or comes from another run, so names and rows may not match`,
+      `embed again into ${dir} to write a matching set (or run 'visual-cortex validate' to see what else differs)`,
+    );
+  }
   let matrix: EmbeddingMatrix;
   let files: string[];
   try {
@@ -81,14 +93,19 @@ export async function loadEmbeddingCollection(dir: string): Promise<EmbeddingCol
       're-run `visual-cortex embed` to rewrite the outputs together',
     );
   }
-  normaliseRows(matrix);
-  let model: CollectionModel = {};
-  try {
-    const metadata = JSON.parse(await readFile(join(dir, METADATA_FILE), 'utf8')) as {model?: unknown};
-    if (metadata.model && typeof metadata.model === 'object') model = metadata.model as CollectionModel;
-  } catch {
-    // Without metadata the caller must name the model (--model); it says so when it needs one.
-  }
   const embeddingsSha256 = createHash('sha256').update(embeddingBytes).digest('hex');
+  normaliseRows(matrix);
+  const model =
+    metadata.model && typeof metadata.model === 'object' ? (metadata.model as CollectionModel) : {};
   return {dir, matrix, files, model, embeddingsSha256};
+}
+
+/** metadata.json as an object; empty when it is missing or unreadable (then the caller must name the model). */
+async function readMetadata(dir: string): Promise<{model?: unknown; files?: unknown}> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(join(dir, METADATA_FILE), 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
+  } catch {
+    return {};
+  }
 }
