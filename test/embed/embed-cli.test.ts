@@ -52,7 +52,7 @@ test('visual-cortex embed --json embeds the fixture images and prints the report
   ]);
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout);
-  assert.deepEqual(report.counts, {inputs: 8, ok: 8, failed: 0, cache_hits: 0, skipped: 0});
+  assert.deepEqual(report.counts, {inputs: 8, ok: 8, failed: 0, cache_hits: 0, skipped: 0, not_reached: 0});
   assert.equal(report.batch_size, 5);
   assert.equal(report.outputs.embeddings, join(output, 'image_embeddings.npy'));
   assert.match(run.stderr, /embedded 8\/8 \(100%\)/, 'plain progress lines when not on a terminal');
