@@ -107,6 +107,10 @@ test('a filenames list that points outside the dataset is refused', async () => 
   await cp(join(root, 'embeddings'), dir, {recursive: true});
   const names = Array.from({length: 8}, () => '../secret.txt');
   await writeFile(join(dir, 'image_filenames.npy'), encodeUnicodeArray(names));
+  // A list edited by hand, without the fingerprints embed records (with them the whole set is refused first).
+  const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'));
+  delete metadata.files;
+  await writeFile(join(dir, 'metadata.json'), JSON.stringify(metadata));
   const backend = await openCollectionBackend({dir, modelsDir: join(root, 'models')});
   try {
     assert.equal(await backend.imagePath(0), undefined);
