@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {deviceAvailability} from '../../source/core/runtime/onnx.js';
+import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
 import {turboJpegOrSkip} from '../helpers/turbojpeg.js';
 import {compareWithGolden, fixtureImages, readOutputs, repoRoot, tinyClip} from './helpers.js';
 
@@ -30,7 +31,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
         VISUAL_CORTEX_CACHE: join(work, 'cache.sqlite'),
         ...env,
       },
-      timeout: 120_000,
+      timeout: HANG_GUARD_MS,
     },
   );
   return {code: result.status, stdout: result.stdout, stderr: result.stderr};

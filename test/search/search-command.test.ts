@@ -5,6 +5,7 @@ import {join, resolve} from 'node:path';
 import {after, test} from 'node:test';
 import {fingerprintBytes} from '../../source/core/fs/file-checksums.js';
 import {encodeUnicodeArray} from '../../source/core/npy.js';
+import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
 import {goldenMatrix, MODELS_DIR, makeFixtureCollection} from './fixture-collection.js';
 
 const dirs: string[] = [];
@@ -15,7 +16,7 @@ after(async () => {
 function cli(...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'search', ...args], {
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: HANG_GUARD_MS,
   });
   return {code: result.status, stdout: result.stdout, stderr: result.stderr};
 }
