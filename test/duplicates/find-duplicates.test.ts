@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {hnswNeighbours, type NeighbourFn} from '../../source/core/duplicates/clip-pairs.js';
+import {
+  forEachExactClipPair,
+  hnswNeighbours,
+  type NeighbourFn,
+} from '../../source/core/duplicates/clip-pairs.js';
 import {
   type DuplicateEvent,
   type DuplicateGroup,
@@ -154,20 +158,39 @@ test('the output is deterministic: largest group first, then by first row; membe
   assert.deepEqual(groupRows(first.groups), [[40, 530, 531], [0, 599], ...PLANTED_GROUPS.slice(1)]);
 });
 
-test('a stop is graceful: the report says interrupted and holds what was found', async () => {
-  const controller = new AbortController();
-  const big = plantedMatrix(2500, 32, [[1, 2]], 0.001);
-  const report = await findDuplicates({
-    sha256: shas(2500),
-    embeddings: big,
-    method: 'clip',
-    signal: controller.signal,
-    onEvent: (event) => {
-      if (event.type === 'stage' && event.stage === 'clip-index') setImmediate(() => controller.abort());
-    },
-  });
-  assert.equal(report.interrupted, true);
-  assert.equal(report.clipSearch, 'hnsw');
+test('a stop is graceful: the report says interrupted, whether scoring all pairs or building the index', async () => {
+  for (const [rows, dims, stage, search] of [
+    [4000, 128, 'clip', 'all-pairs'],
+    [6000, 16, 'clip-index', 'hnsw'],
+  ] as const) {
+    const controller = new AbortController();
+    const report = await findDuplicates({
+      sha256: shas(rows),
+      embeddings: plantedMatrix(rows, dims, [[1, 2]], 0.001),
+      method: 'clip',
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'progress' && event.stage === stage) controller.abort();
+      },
+    });
+    assert.equal(report.interrupted, true, stage);
+    assert.equal(report.clipSearch, search);
+  }
+});
+
+test('scoring all pairs finds exactly the pairs a naive double loop finds', async () => {
+  const matrix = plantedMatrix(203, 16, []);
+  const naive: string[] = [];
+  for (let a = 0; a < 203; a++)
+    for (let b = a + 1; b < 203; b++) {
+      let dot = 0;
+      for (let i = 0; i < 16; i++) dot += matrix.data[a * 16 + i]! * matrix.data[b * 16 + i]!;
+      if (dot >= 0.5) naive.push(`${a}-${b}`);
+    }
+  const found: string[] = [];
+  await forEachExactClipPair(matrix, (a, b) => found.push(`${a}-${b}`), {threshold: 0.5});
+  assert.ok(naive.length > 100);
+  assert.deepEqual(found.sort(), naive.sort());
 });
 
 test('missing inputs and bad thresholds are user errors', async () => {
