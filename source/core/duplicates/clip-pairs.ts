@@ -8,6 +8,7 @@ import type {EmbeddingMatrix} from '../search/exact-search.js';
 import {scoreBlock} from '../search/exact-search.js';
 import {buildHnswIndex, type HnswSettings} from '../search/hnsw-index.js';
 import type {ScoredRow} from '../search/top-k.js';
+import {pacer} from './pace.js';
 
 /** The k nearest rows to `row` (best first; the row itself may be among them). */
 export type NeighbourFn = (row: number, k: number) => ScoredRow[];
@@ -31,20 +32,6 @@ export interface ClipPairOptions {
   k?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
-}
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A yield point every ~50 ms: resolves false when the signal aborted. */
-function pacer(options: ClipPairOptions) {
-  let last = performance.now();
-  return async (fraction: number): Promise<boolean> => {
-    if (performance.now() - last < 50) return true;
-    options.onProgress?.(fraction);
-    await yieldToEventLoop();
-    last = performance.now();
-    return !options.signal?.aborted;
-  };
 }
 
 /**

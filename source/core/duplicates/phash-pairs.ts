@@ -9,6 +9,7 @@
  * that must match exactly leave ~6-bit keys, whose buckets hold N/64 rows each: hopeless at a million rows).
  */
 import {popcount32} from '../image/phash.js';
+import {pacer} from './pace.js';
 import type {PhashColumn} from './phash-column.js';
 
 /** Chunks wider than this would need a direct-address table over 16 MB. */
@@ -93,8 +94,6 @@ export interface PhashPairOptions {
   onProgress?: (fraction: number) => void;
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * Calls visit(a, b, distance) once for every pair of present rows a < b within the threshold. Resolves with
  * `interrupted: true` when the signal aborted it (some pairs then were not visited).
@@ -111,7 +110,7 @@ export async function forEachPhashPair(
   const masks = chunks.map((chunk) => flipMasks(chunk.bits, chunk.radius));
   const totalMasks = masks.reduce((sum, list) => sum + list.length, 0);
   let masksDone = 0;
-  let lastYield = performance.now();
+  const pace = pacer(options);
   for (let c = 0; c < chunks.length; c++) {
     const {start, bits} = chunks[c]!;
     // Counting sort of the rows by this chunk's key: bucket k holds ids[offsets[k] .. offsets[k+1]).
@@ -169,13 +168,7 @@ export async function forEachPhashPair(
           }
         }
       }
-      masksDone++;
-      if (performance.now() - lastYield > 50) {
-        options.onProgress?.(masksDone / totalMasks);
-        await yieldToEventLoop();
-        lastYield = performance.now();
-        if (options.signal?.aborted) return {interrupted: true, chunks};
-      }
+      if (!(await pace(++masksDone / totalMasks))) return {interrupted: true, chunks};
     }
   }
   options.onProgress?.(1);
