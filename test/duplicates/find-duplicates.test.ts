@@ -12,6 +12,7 @@ import {
 } from '../../source/core/duplicates/find-duplicates.js';
 import {phashColumn} from '../../source/core/duplicates/phash-column.js';
 import {exactSearch} from '../../source/core/search/exact-search.js';
+import {buildHnswIndex} from '../../source/core/search/hnsw-index.js';
 import {plantedHashes, plantedMatrix} from './planted.js';
 
 const shas = (rows: number) => Array.from({length: rows}, (_, row) => `sha-${row}`);
@@ -211,4 +212,20 @@ test('missing inputs and bad thresholds are user errors', async () => {
     isUserError(/cosine/),
   );
   await assert.rejects(findDuplicates({sha256: shas(3), phash, method: 'phash'}), RangeError);
+});
+
+test('an HNSW search that misses the row itself is retried wider', async () => {
+  const matrix = plantedMatrix(3000, 64, []);
+  const settings = {m: 4, efConstruction: 16, efSearch: 2, seed: 9};
+  const index = await buildHnswIndex(matrix, {settings});
+  const neighbours = await hnswNeighbours(matrix, {settings});
+  const selfFound = (search: (row: number) => {row: number}[]) => {
+    let found = 0;
+    for (let row = 0; row < 3000; row++) if (search(row).some((hit) => hit.row === row)) found++;
+    return found;
+  };
+  const plain = selfFound((row) => index.search(matrix.data.subarray(row * 64, (row + 1) * 64), 5));
+  const retried = selfFound((row) => neighbours(row, 5));
+  assert.ok(plain < 2900, `plain searches found themselves ${plain} times`);
+  assert.ok(retried > plain * 1.5, `retried: ${retried}, plain: ${plain}`);
 });
