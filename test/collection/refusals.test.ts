@@ -45,7 +45,10 @@ test("search and serve refuse plain outputs whose files come from two runs (meta
   ])
     await assert.rejects(open(), (error: Error & {hint?: string}) => {
       assert.equal(error.name, 'UserError');
-      assert.match(error.message, /outputs in .*mixed are not the set metadata.json describes: image_embeddings\.npy/);
+      assert.match(
+        error.message,
+        /outputs in .*mixed are not the set metadata.json describes: image_embeddings\.npy/,
+      );
       assert.match(error.hint ?? '', /re-run `visual-cortex embed`/);
       return true;
     });
