@@ -49,7 +49,7 @@ test("search and serve refuse plain outputs whose files come from two runs (meta
         error.message,
         /outputs in .*mixed are not the set metadata.json describes: image_embeddings\.npy/,
       );
-      assert.match(error.hint ?? '', /re-run `visual-cortex embed`/);
+      assert.match(error.hint ?? '', /embed again into .*mixed/);
       return true;
     });
   const searcher = await createSearcher({dir: older, modelsDir: 'test/fixtures'});
