@@ -6,7 +6,7 @@
  * What must still hold: one model per collection. The first committer creates the manifest (create-if-absent,
  * atomic), and every commit checks its model against it first.
  */
-import {link, rm, writeFile} from 'node:fs/promises';
+import {link, mkdir, rm, writeFile} from 'node:fs/promises';
 import {join, resolve} from 'node:path';
 import {trackTempFile, untrackTempFile} from '../fs/temp-files.js';
 import {manifestPath, tempName} from './layout.js';
@@ -25,6 +25,7 @@ export async function ensureCollectionFor(embeddingsDir: string, header: SharedC
   const dir = resolve(embeddingsDir);
   let manifest = await readManifest(dir);
   if (!manifest) {
+    await mkdir(dir, {recursive: true});
     const temp = join(dir, tempName('manifest'));
     trackTempFile(temp);
     try {
