@@ -83,7 +83,8 @@ export function createEmbedProcessor(settings: EmbedProcessorSettings): Closable
       ...downloaded.failures.map((failure) => ({file: failure.item, reason: failure.reason})),
       ...shard.failures,
     ];
-    const {info, existed} = await commitSharedShard(record.embeddingsDir, header, {
+    // `existed`: another worker committed the same rows first (a lost lock); the shard is the same either way.
+    const {info} = await commitSharedShard(record.embeddingsDir, header, {
       id: spec.id,
       rows: shard.rows,
       filenames: shard.filenames,
@@ -100,7 +101,6 @@ export function createEmbedProcessor(settings: EmbedProcessorSettings): Closable
       sha256: info.files['embeddings.npy'].sha256,
       committed: true,
       seconds: (Date.now() - started) / 1000,
-      ...(existed ? {skipped: true} : {}),
     };
     return result;
   };
