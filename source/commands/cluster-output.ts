@@ -64,7 +64,7 @@ export function workerPrinter(io: Io, now: () => number = Date.now): (event: Wor
         const r = event.result;
         write(
           `shard ${event.shard}: done, ${r.rows} rows, ${r.failed} failed, ${r.seconds.toFixed(1)} s` +
-            `${r.committed ? '' : ' (not committed: embedding is not wired in yet)'}`,
+            `${r.skipped ? ' (committed before: skipped)' : r.committed ? '' : ' (not committed)'}`,
         );
         return;
       }

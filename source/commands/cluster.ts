@@ -17,7 +17,7 @@ export const clusterCommand = defineCommand({
   usage: `
   Usage
     $ visual-cortex cluster submit --redis URL --embeddings DIR [source options] [--shard-size N]
-    $ visual-cortex cluster status --redis URL [--json]
+    $ visual-cortex cluster status --redis URL [--json]   (live screen on a terminal; q quits)
     $ visual-cortex cluster retry-failed --redis URL
 
   submit cuts the source into shards of --shard-size images with stable ids and queues one job per shard; the
@@ -114,6 +114,15 @@ export const clusterCommand = defineCommand({
         return 0;
       }
       case 'status': {
+        if (!flags.json && io.stdout.isTTY && io.stdin.isTTY) {
+          // The first read fails like the plain one (exit 2 with the fix); later ones keep the screen up.
+          const first = await readClusterStatus({address, queue: flags.queue, onEvent});
+          let reads = 0;
+          const {showLiveClusterStatus} = await import('./cluster-status-live.js');
+          return showLiveClusterStatus(io, async () =>
+            reads++ === 0 ? first : readClusterStatus({address, queue: flags.queue}),
+          );
+        }
         const status = await readClusterStatus({address, queue: flags.queue, onEvent});
         if (flags.json) printJson(io, status);
         else printStatus(io, status);

@@ -60,12 +60,14 @@ export async function runWorker(context: WorkerContext, processor?: ShardProcess
       'pass e.g. --threads 4',
     );
   const dtype = flags.dtype === undefined ? undefined : parseDtype(flags.dtype);
+  const own =
+    processor === undefined
+      ? createShardProcessor({device: flags.device, threads: flags.threads, modelsDir: flags.modelsDir, env})
+      : undefined;
   const report = await runClusterWorker({
     address,
     queue: flags.queue,
-    processor:
-      processor ??
-      createShardProcessor({device: flags.device, threads: flags.threads, modelsDir: flags.modelsDir, env}),
+    processor: processor ?? (own as ShardProcessor),
     concurrency: flags.concurrency,
     lockMs: seconds(flags.lockSeconds, 'lock-seconds', 1),
     graceMs: seconds(flags.graceSeconds, 'grace-seconds', 0),
@@ -76,7 +78,7 @@ export async function runWorker(context: WorkerContext, processor?: ShardProcess
     dtype,
     signal,
     onEvent: workerPrinter(io),
-  });
+  }).finally(() => own?.close());
   if (flags.json) printJson(io, report);
   else printWorkerSummary(io, report);
   return report.interrupted ? 130 : 0;

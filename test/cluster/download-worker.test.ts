@@ -1,7 +1,7 @@
 /**
  * The real commands end to end: `cluster submit` of a URL list served by a local image server, two `worker`
- * processes with the download processor, `cluster status --json`. Embedding and the shard commit are not wired
- * yet; what is checked is that every shard's images land, byte for byte, in its own folder.
+ * processes (tiny-clip), `cluster status --json`: every shard's images land, byte for byte, in its own folder, a
+ * missing image is a failure of its shard listed in the job's result, and the result holds no file list.
  */
 import assert from 'node:assert/strict';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {loadIndex} from '../../source/core/download/download-index.js';
+import {tinyClip} from '../embed/helpers.js';
 import {type ImageServer, startImageServer} from '../helpers/image-server.js';
 import {type RedisServer, startRedisOrSkip} from '../helpers/redis-server.js';
 import {startCli} from './worker-process.js';
@@ -37,14 +38,28 @@ test('submit a URL list as 12 shards; two workers download every shard into its 
   await writeFile(list, `${urls.join('\n')}\n`);
   const images = join(work, 'images');
   const common = ['--redis', redis.url, '--queue', 'download'];
-  const submit = [...common, '--provider', 'urls', '--urls', list, '--shard-size', '2', '--images', images];
+  const submit = [
+    ...common,
+    '--provider',
+    'urls',
+    '--urls',
+    list,
+    '--shard-size',
+    '2',
+    '--images',
+    images,
+    '--model',
+    tinyClip,
+  ];
   const first = startCli(['cluster', 'submit', ...submit, '--embeddings', join(work, 'embeddings')]);
   assert.equal(await first.exited, 0, first.output());
   assert.match(first.output(), /12 shard\(s\), 24 images/);
   assert.match(first.output(), /added 12 job\(s\)/);
   assert.match(first.output(), /visual-cortex worker --redis redis:\/\/127\.0\.0\.1:\d+ --queue download/);
 
-  const workers = [0, 1].map(() => startCli(['worker', ...common, '--concurrency', '2', '--until-empty']));
+  const workers = [0, 1].map(() =>
+    startCli(['worker', ...common, '--concurrency', '2', '--until-empty', '--threads', '1']),
+  );
   const codes = await Promise.all(workers.map((child) => child.exited));
   assert.deepEqual(codes, [0, 0], workers.map((child) => child.output()).join('\n'));
   const log = workers.map((child) => child.output()).join('\n');
@@ -75,6 +90,7 @@ test('submit a URL list as 12 shards; two workers download every shard into its 
     const result = JSON.parse(redis.cli('HGET', `bull:download:${id}`, 'returnvalue'));
     assert.equal(result.rows, shard === 2 ? 1 : 2);
     assert.equal(result.files, undefined, 'file lists stay out of Redis');
+    assert.equal(result.committed, true);
     if (shard === 2) assert.match(result.failures[0].reason, /^not-found/);
   }
 });

@@ -88,6 +88,33 @@ test('cluster shards start after the shards already in the collection', {timeout
   assert.equal(r.cli('EXISTS', 'bull:existing:00000005'), '1');
 });
 
+test('a collection folder another model owns is refused at submit, before anything is queued', {
+  timeout: 120_000,
+}, async (t) => {
+  const r = await server(t);
+  if (!r) return;
+  const embeddingsDir = join(work, 'owned', 'embeddings');
+  await mkdir(embeddingsDir, {recursive: true});
+  const model = {name: 'ViT-B-32', path: '/m', file: 'onnx/vision_model_quantized.onnx', dtype: 'q8'};
+  const header = {model: {...model, preprocess_version: 'clip-v1'}, embedding_dim: 512, images_dir: '/i'};
+  await writeFile(
+    join(embeddingsDir, 'manifest.json'),
+    JSON.stringify({
+      format: 1,
+      header: {...header, shard_size: 4, created_at: ''},
+      shards: [],
+      tombstones: [],
+    }),
+  );
+  await assert.rejects(submitShards(submitOptions(r, 'owned', {embeddingsDir})), (error: unknown) => {
+    assert.ok(error instanceof UserError);
+    assert.match(error.message, /holds embeddings of ViT-B-32 q8/);
+    assert.match(error.hint ?? '', /--dtype q8, or use another --embeddings folder/);
+    return true;
+  });
+  assert.equal(r.cli('EXISTS', 'bull:owned:00000000'), '0');
+});
+
 test('after Redis lost the queue, the same source gets the same shard ids back from the collection', {
   timeout: 120_000,
 }, async (t) => {

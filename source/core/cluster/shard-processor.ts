@@ -1,9 +1,10 @@
 /**
- * The ShardProcessor that `worker` runs: the one place to swap when the stages change. For now it downloads only
- * (download-processor.ts); the streaming download -> embed -> commitShard pipeline plugs in here.
+ * The ShardProcessor that `worker` runs: the one place to swap when the stages change. Today: download, embed
+ * with the embed pipeline's batch schedule, commit (embed-processor.ts).
  */
-import {createDownloadProcessor} from './download-processor.js';
-import type {ShardProcessor} from './types.js';
+import {parseDevice} from '../embed/embedder.js';
+import {resolveModelsDir} from '../model/model-folder.js';
+import {type ClosableProcessor, createEmbedProcessor} from './embed-processor.js';
 
 export interface ShardProcessorSettings {
   /** Inference settings of this host; the model and dtype come from the queue's record. */
@@ -13,7 +14,10 @@ export interface ShardProcessorSettings {
   env: NodeJS.ProcessEnv;
 }
 
-// TODO(lead): return the streaming processor (download -> bounded queue -> embedder -> commitShard) using settings.
-export function createShardProcessor(_settings: ShardProcessorSettings): ShardProcessor {
-  return createDownloadProcessor();
+export function createShardProcessor(settings: ShardProcessorSettings): ClosableProcessor {
+  return createEmbedProcessor({
+    device: parseDevice(settings.device ?? 'cpu'),
+    threads: settings.threads,
+    modelsDir: resolveModelsDir(settings.modelsDir, settings.env),
+  });
 }

@@ -6,9 +6,12 @@
 import {readdir, readFile} from 'node:fs/promises';
 import {hostname} from 'node:os';
 import {join, resolve} from 'node:path';
+import {nextLocalShardId} from '../collection/layout.js';
+import {readCollectionState} from '../collection/state.js';
 import {checkProviderSettings, DEFAULT_PICSUM_URL} from '../download/providers.js';
 import {UserError} from '../errors.js';
 import {writeFileAtomic} from '../fs/atomic-write.js';
+import {checkCollectionModel} from './collection-check.js';
 import {ClusterQueue} from './queue.js';
 import type {RedisAddress} from './redis-url.js';
 import {assignShardIds, type ClusterSourceOptions, cutSource} from './shard-specs.js';
@@ -60,8 +63,9 @@ export async function submitShards(options: SubmitOptions): Promise<SubmitReport
     onEvent: options.onEvent,
   });
   try {
-    const cut = await cutSource(source, options.shardSize);
     const embeddingsDir = resolve(options.embeddingsDir);
+    await checkCollectionModel(embeddingsDir, {model: options.model, dtype: options.dtype});
+    const cut = await cutSource(source, options.shardSize);
     const imagesDir =
       source.provider === 'local' ? resolve(source.inputDir ?? '') : resolve(options.imagesDir);
     const existing = (await queue.readRecord()) ?? (await readSubmission(embeddingsDir, cut.fingerprint));
@@ -150,11 +154,12 @@ async function writeSubmission(embeddingsDir: string, record: ClusterRecord): Pr
 }
 
 /**
- * The first shard number after the shards already in the collection, so cluster shards never take an id a local
- * writer used. TODO(lead): ask the collection module (manifest + adopted folders) once it lands.
+ * The first shard number after the shards already in the collection (listed or not), so cluster shards never take
+ * an id a local writer used.
  */
 async function nextShardNumber(embeddingsDir: string): Promise<number> {
+  const state = await readCollectionState(embeddingsDir);
+  const listed = state ? [...state.shards.map((shard) => shard.id), ...state.strays] : [];
   const names = await readdir(join(embeddingsDir, 'shards')).catch(() => [] as string[]);
-  const numbers = names.filter((name) => /^\d{8}$/.test(name)).map(Number);
-  return numbers.length === 0 ? 0 : Math.max(...numbers) + 1;
+  return Number(nextLocalShardId([...listed, ...names]));
 }

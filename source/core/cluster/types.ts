@@ -97,6 +97,8 @@ export interface ShardResult {
   /** Checksum of the committed shard; null until the collection writer is wired in. */
   sha256: string | null;
   committed: boolean;
+  /** The shard was committed already (an earlier attempt or submission): nothing was embedded again. */
+  skipped?: boolean;
   seconds: number;
 }
 
