@@ -88,8 +88,9 @@ test('bad --min-score, --under and query images exit 2 with the problem and a fi
   ] as const) {
     const run = await cli('id:0', '--dir', dir, ...args);
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
-    assert.match(args.includes('--json') ? run.stdout : run.stderr, message);
-    if (!args.includes('--json')) assert.equal(run.stdout, '');
+    const json = (args as readonly string[]).includes('--json');
+    assert.match(json ? run.stdout : run.stderr, message);
+    if (!json) assert.equal(run.stdout, '');
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
   }
   const missing = await cli('"a dog" + image:nowhere/missing.jpg', '--dir', dir);
