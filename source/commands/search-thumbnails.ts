@@ -6,7 +6,7 @@ import {isAbsolute, relative, resolve} from 'node:path';
 import {thumbnailPng} from '../core/image/sharp-image.js';
 import {parseQuery} from '../core/search/query.js';
 import {readQuerySources} from '../core/search/query-sources.js';
-import type {SearchResult, Searcher} from '../core/search/searcher.js';
+import type {Searcher, SearchResult} from '../core/search/searcher.js';
 import type {ResultThumbnails} from '../ui/search-thumbnails.js';
 import {detectInlineImages} from '../ui/terminal-images.js';
 

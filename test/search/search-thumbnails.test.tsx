@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {searchThumbnails} from '../../source/commands/search-thumbnails.js';
-import type {SearchResult, Searcher} from '../../source/core/search/searcher.js';
+import type {Searcher, SearchResult} from '../../source/core/search/searcher.js';
 import {SearchScreen} from '../../source/ui/search-screen.js';
 import {thumbnailStrip} from '../../source/ui/search-thumbnails.js';
 import {FIXTURE_IMAGES_DIR} from '../helpers/image-server.js';
