@@ -7,9 +7,9 @@ import {readFile, rm} from 'node:fs/promises';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {FastifyInstance} from 'fastify';
-import {chromium} from 'playwright-core';
 import {buildServer} from '../../source/server/app.js';
 import {openCollectionBackend} from '../../source/server/collection-backend.js';
+import {launchChromium} from '../helpers/chromium.js';
 import {FIXTURE_IMAGES_DIR} from '../helpers/image-server.js';
 import {MODELS_DIR} from '../search/fixture-collection.js';
 import {makePlantedCollection} from '../search/planted.js';
@@ -34,21 +34,8 @@ after(async () => {
 });
 
 test('weighted terms, the min-score slider, the folder filter and drag-and-drop (headless Chromium)', async (t) => {
-  const browser = await chromium
-    .launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    })
-    .catch((error: Error) => error);
-  if (browser instanceof Error) {
-    t.skip(`no Chromium at /usr/bin/chromium (.ci/run installs it): ${browser.message.split('\n')[0]}`);
-    return;
-  }
+  const browser = await launchChromium(t);
+  if (!browser) return;
   try {
     const page = await browser.newPage();
     const files = () =>
