@@ -176,7 +176,7 @@ export const searchCommand = defineCommand({
         for (const note of searcher.notes) io.stderr.write(`note: ${note}\n`);
         printLine(
           io,
-          `${describeQuery(query!)}: top ${results.length} of ${searcher.count} (${searcher.modelName} ${searcher.dtype}, ${searcher.index} search)`,
+          `${describeQuery(query!)}: top ${results.length} of ${searcher.count}${minScore === undefined ? '' : `, score >= ${minScore}`}${under ? ` under ${under}` : ''} (${searcher.modelName} ${searcher.dtype}, ${under ? 'exact' : searcher.index} search)`,
         );
         printResults(io, results);
       }

@@ -40,7 +40,7 @@ export const webPage = `<!doctype html>
 </header>
 <div id="filters">
   <label>min score <input id="min-score" type="range" min="0" max="1" step="0.01" value="0"> <output id="min-score-value">off</output></label>
-  <label>folder <input id="under" type="text" placeholder="all (e.g. holidays/2024)" autocomplete="off"></label>
+  <label>folder <input id="under" type="text" placeholder="all (e.g. holidays/2024)" autocomplete="off" maxlength="256"></label>
 </div>
 <div id="help">Weigh and combine terms: <code>"2:golden retriever" + beach - "text"</code> · <code>0.5*id:42</code> is the image in row 42 ·
   quote text that has + or - · drop an image anywhere on the page to search by it</div>

@@ -72,6 +72,15 @@ test('--under SUBDIR with --paths-only prints absolute paths of that subfolder o
     '1',
   );
   assert.equal(absolute.stdout, `${join(imagesDir, 'cats/c.jpg')}\n`, absolute.stderr);
+  // With an HNSW index the subfolder is still searched exactly, and the heading says so.
+  assert.equal((await cli('--build-index', '--dir', dir, '--json')).code, 0);
+  const indexed = await cli('id:0', '--dir', dir, '--index', 'hnsw', '--under', 'dogs', '--min-score', '0.5');
+  assert.match(
+    indexed.stdout,
+    /top 2 of 6, score >= 0\.5 under dogs\/ \(tiny-clip fp32, exact search\)/,
+    indexed.stderr,
+  );
+  assert.match(indexed.stdout, /1\s+1\.0000\s+dogs\/a\.jpg[^]*2\s+0\.9000\s+dogs\/b\.jpg/);
   const whole = await cli('id:0', '--dir', dir, '--under', 'dogs/..', '--paths-only', '--min-score', '0.5');
   assert.equal(whole.stdout.trim().split('\n').length, 4, whole.stderr);
 });
