@@ -104,8 +104,10 @@ export async function openDashboard(
         open={async () => {
           const {createSearcher} = await import('../core/search/searcher.js');
           const searcher = await createSearcher({dir: embeddingsDir, modelsDir});
+          const {screenSearch, searchThumbnails} = await import('./search-thumbnails.js');
           return {
-            search: (query: string) => searcher.search(query, 20),
+            search: screenSearch(searcher, 20),
+            thumbnails: searchThumbnails(searcher, process.env, process.stdout.isTTY),
             close: () => searcher.close(),
             subtitle: `${searcher.count} images · ${searcher.modelName} ${searcher.dtype} · ${searcher.index}`,
           };

@@ -1,9 +1,11 @@
-import {resolve} from 'node:path';
+import {isAbsolute, resolve} from 'node:path';
 import {parseDevice} from '../core/embed/embedder.js';
 import {UserError} from '../core/errors.js';
 import {parseDtype, resolveModelsDir} from '../core/model/model-folder.js';
 import {buildSearchIndex} from '../core/search/build-index.js';
 import {describeQuery, parseQuery, type Query, type QueryTerm} from '../core/search/query.js';
+import {readQuerySources} from '../core/search/query-sources.js';
+import {checkMinScore, underPrefix} from '../core/search/result-filter.js';
 import {createSearcher, INDEX_CHOICES, type IndexChoice, type SearchResult} from '../core/search/searcher.js';
 import {defineCommand, type Io} from './command.js';
 import {printJson, printLine} from './output.js';
@@ -19,10 +21,18 @@ const usage = `
     '"cat" - "dog"'                  + and - add and subtract terms (quote the whole query for the shell)
     '"beach" + image:me.jpg'         an image file as a term (image:"with spaces.jpg")
     '"sunset" + 0.5*id:42'           W* weighs a term; id:N is the image stored in row N
+    '"2:golden retriever" + beach'   W: weighs a term too, inside the quotes or before it
+    '"cat" + https://host/cat.jpg'   an image link: fetched with the downloader's checks (20 MB, 30 s,
+                                     must be a real image), or url:LINK for a link without an extension
 
   Options
     --dir DIR          folder with image_embeddings.npy (default data/embeddings)
     -k, --limit N      how many results (default 10)
+    --min-score S      drop results scoring under S (a cosine, -1 to 1; CLIP text-image matches are
+                       mostly 0.15-0.35, image-image 0.5-1)
+    --under SUBDIR     only images in this subfolder of the images folder (searched exactly)
+    --paths-only       print one absolute image path per line and nothing else (for pipes)
+    --images DIR       the images folder the stored names are relative to (default: the recorded one)
     --image PATH       search by an image (repeatable; added to any text query)
     --model M          model name or folder (default: the one in metadata.json)
     --dtype D          fp32 | q8 | fp16 (default: the one in metadata.json)
@@ -35,6 +45,8 @@ const usage = `
     $ visual-cortex search "a red car" -k 5
     $ visual-cortex search '"a dog on a beach" - "sand"' --json
     $ visual-cortex search --image holiday/IMG_0042.jpg --dir data/embeddings
+    $ visual-cortex search '"2:golden retriever" + beach - "text"' --min-score 0.2 --under dogs
+    $ visual-cortex search 'a red car' --paths-only -k 50 | xargs -d '\\n' cp -t ~/cars
 `;
 
 function buildQuery(input: string[], images: string[]): Query | undefined {
@@ -42,6 +54,14 @@ function buildQuery(input: string[], images: string[]): Query | undefined {
   const terms: QueryTerm[] = text ? parseQuery(text).terms : [];
   for (const image of images) terms.push({kind: 'image', image: resolve(image), weight: 1});
   return terms.length > 0 ? {terms} : undefined;
+}
+
+/** A plain decimal (no hex, exponents or blanks), checked to be a cosine. */
+function parseMinScore(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^-?(\d+(\.\d+)?|\.\d+)$/.test(raw.trim()))
+    throw new UserError(`--min-score must be a number, got '${raw}'`, 'use --min-score 0.25');
+  return checkMinScore(Number(raw));
 }
 
 function parseIndex(value: string): IndexChoice {
@@ -73,6 +93,10 @@ export const searchCommand = defineCommand({
     device: {type: 'string', default: 'cpu'},
     index: {type: 'string', default: 'auto'},
     buildIndex: {type: 'boolean', default: false},
+    minScore: {type: 'string'},
+    under: {type: 'string'},
+    pathsOnly: {type: 'boolean', default: false},
+    images: {type: 'string'},
   },
   async run({input, flags, io, signal, env}) {
     const index = parseIndex(flags.index);
@@ -82,13 +106,19 @@ export const searchCommand = defineCommand({
       throw new UserError('nothing to search for', 'give a text query, --image PATH, or --build-index');
     if (!Number.isInteger(flags.limit) || flags.limit < 1)
       throw new UserError(`-k must be a positive whole number, got ${flags.limit}`, 'use -k 10');
+    const minScore = parseMinScore(flags.minScore);
+    if (flags.pathsOnly && flags.json)
+      throw new UserError('--paths-only and --json both choose what stdout holds', 'give one of them');
+    // A relative --under that escapes is refused before any work; an absolute one needs the images folder.
+    if (flags.under !== undefined && !isAbsolute(flags.under)) underPrefix(flags.under, undefined);
 
     const report: Record<string, unknown> = {};
     if (flags.buildIndex) {
+      const quiet = flags.json || flags.pathsOnly;
       if (!flags.json) io.stderr.write(`building the HNSW index for ${dir}…\n`);
       const meta = await buildSearchIndex({dir, signal});
       report.builtIndex = meta;
-      if (!flags.json) {
+      if (!quiet) {
         const recall = meta.recall;
         printLine(
           io,
@@ -106,6 +136,8 @@ export const searchCommand = defineCommand({
       }
     }
 
+    // Images are read and checked before the models load, so a bad path or link fails at once.
+    const resolved = await readQuerySources(query!, {signal});
     const searcher = await createSearcher({
       dir,
       modelsDir: resolveModelsDir(flags.modelsDir, env),
@@ -115,9 +147,19 @@ export const searchCommand = defineCommand({
       index,
     });
     try {
-      const results = await searcher.search(query!, flags.limit);
+      const imagesDir = flags.images ? resolve(flags.images) : searcher.imagesDir;
+      const under = flags.under === undefined ? undefined : (underPrefix(flags.under, imagesDir) ?? '.');
+      const results = await searcher.search(resolved, flags.limit, {minScore, under});
       signal.throwIfAborted();
-      if (flags.json) {
+      if (flags.pathsOnly) {
+        if (imagesDir === undefined && results.length > 0)
+          throw new UserError(
+            `the embeddings in ${dir} record no images folder, so the paths cannot be made absolute`,
+            'pass --images DIR (the folder that was embedded)',
+          );
+        for (const note of searcher.notes) io.stderr.write(`note: ${note}\n`);
+        for (const result of results) printLine(io, resolve(imagesDir!, result.file));
+      } else if (flags.json) {
         printJson(io, {
           ...report,
           query: describeQuery(query!),
@@ -126,13 +168,15 @@ export const searchCommand = defineCommand({
           index: searcher.index,
           count: searcher.count,
           notes: searcher.notes,
+          minScore: minScore ?? null,
+          under: flags.under ?? null,
           results: results.map(({rank, file, score}) => ({rank, file, score})),
         });
       } else {
         for (const note of searcher.notes) io.stderr.write(`note: ${note}\n`);
         printLine(
           io,
-          `${describeQuery(query!)}: top ${results.length} of ${searcher.count} (${searcher.modelName} ${searcher.dtype}, ${searcher.index} search)`,
+          `${describeQuery(query!)}: top ${results.length} of ${searcher.count}${minScore === undefined ? '' : `, score >= ${minScore}`}${under ? ` under ${under}` : ''} (${searcher.modelName} ${searcher.dtype}, ${under ? 'exact' : searcher.index} search)`,
         );
         printResults(io, results);
       }

@@ -12,7 +12,14 @@ import {BadQueryError, type ServeBackend} from './backend.js';
 import {type BodyLimits, createGate, readRawBody, readUploads} from './bodies.js';
 import {hostCheck} from './host-check.js';
 import {HttpError} from './http-error.js';
-import {parseClientQuery, parseId, parseWhole, refuseRepeated} from './params.js';
+import {
+  parseClientQuery,
+  parseFilters,
+  parseId,
+  parseWhole,
+  refuseRepeated,
+  refuseUnknown,
+} from './params.js';
 import {webPage} from './web-page.js';
 
 export interface ServerOptions {
@@ -46,6 +53,12 @@ const IMAGE_TYPES: Record<string, string> = {
   '.tiff': 'image/tiff',
   '.avif': 'image/avif',
 };
+
+interface SearchParams {
+  k?: string;
+  min_score?: string;
+  under?: string;
+}
 
 const access = (level: Access) => ({config: {access: level}});
 
@@ -111,23 +124,29 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/api/stats', access('read'), async () => options.backend.stats());
 
   app.get('/api/search', access('read'), async (request) => {
-    const query = request.query as {q?: string; id?: string; k?: string};
+    const query = request.query as SearchParams & {q?: string; id?: string};
+    refuseUnknown(query, ['q', 'id', 'k', 'min_score', 'under']);
     const k = query.k === undefined ? 10 : parseWhole(query.k, 'k', 1, maxK);
+    const filters = parseFilters(query);
     if (query.id !== undefined && query.q !== undefined)
       throw new HttpError(400, 'give either ?q=… or ?id=N, not both');
-    if (query.id !== undefined) return {results: await options.backend.searchById(parseId(query.id), k)};
+    if (query.id !== undefined)
+      return {results: await options.backend.searchById(parseId(query.id), k, filters)};
     const text = query.q?.trim();
     if (!text) throw new BadQueryError("give a text query with ?q=… (or ?id=N to search by an image's row)");
-    return {results: await options.backend.searchText(parseClientQuery(text), k)};
+    return {results: await options.backend.searchText(parseClientQuery(text), k, filters)};
   });
 
+  // Search by an uploaded image: a read (nothing is stored), with the uploads' byte limits and gate.
   app.post('/api/search', access('read'), async (request) => {
-    const raw = (request.query as {k?: string}).k;
-    const k = raw === undefined ? 10 : parseWhole(raw, 'k', 1, maxK);
+    const query = request.query as SearchParams;
+    refuseUnknown(query, ['k', 'min_score', 'under']);
+    const k = query.k === undefined ? 10 : parseWhole(query.k, 'k', 1, maxK);
+    const filters = parseFilters(query);
     const leave = gate.enter();
     try {
       const bytes = await readImageBody(request, limits);
-      return {results: await options.backend.searchImage(bytes, k)};
+      return {results: await options.backend.searchImage(bytes, k, filters)};
     } finally {
       leave();
     }

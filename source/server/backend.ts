@@ -1,5 +1,6 @@
 /** What the HTTP layer needs from the engine; the real one wraps the searcher, embedder and cache. */
 import type {Query, QueryTerm} from '../core/search/query.js';
+import type {SearchFilters} from '../core/search/result-filter.js';
 
 export interface SearchHit {
   rank: number;
@@ -28,7 +29,10 @@ export class BadQueryError extends Error {
 
 /** A query from a client: its image terms hold uploaded bytes, never a path on the server. */
 export interface ClientQuery {
-  terms: (Exclude<QueryTerm, {kind: 'image'}> | {kind: 'image'; image: Uint8Array; weight: number})[];
+  terms: (
+    | Exclude<QueryTerm, {kind: 'image'} | {kind: 'url'}>
+    | {kind: 'image'; image: Uint8Array; weight: number}
+  )[];
 }
 
 /** Narrows a parsed query to a ClientQuery, refusing any term that names a server-side file. */
@@ -39,6 +43,11 @@ export function clientQuery(query: Query): ClientQuery {
       throw new BadQueryError(
         'image: terms name files on the server and are not taken over HTTP; POST the image to /api/search (as the body or a multipart file), or use id:N for an image in the collection',
       );
+    // The server would fetch any address a client names (its own network included): links stay a CLI feature.
+    if (term.kind === 'url')
+      throw new BadQueryError(
+        `image links are not fetched over HTTP (${term.url.slice(0, 80)}); download the image and POST it to /api/search, or use id:N`,
+      );
     terms.push(term as ClientQuery['terms'][number]);
   }
   return {terms};
@@ -47,9 +56,9 @@ export function clientQuery(query: Query): ClientQuery {
 export interface ServeBackend {
   stats(): CollectionStats;
   /** A parsed query (text, id: and uploaded-image terms); the backend checks it again with clientQuery. */
-  searchText(query: ClientQuery, k: number): Promise<SearchHit[]>;
-  searchImage(bytes: Uint8Array, k: number): Promise<SearchHit[]>;
-  searchById(id: number, k: number): Promise<SearchHit[]>;
+  searchText(query: ClientQuery, k: number, filters?: SearchFilters): Promise<SearchHit[]>;
+  searchImage(bytes: Uint8Array, k: number, filters?: SearchFilters): Promise<SearchHit[]>;
+  searchById(id: number, k: number, filters?: SearchFilters): Promise<SearchHit[]>;
   /** Absolute path of row `id`'s image, already checked to lie inside the dataset folder; undefined if none. */
   imagePath(id: number): Promise<string | undefined>;
   embedUploads(files: {name: string; data: Uint8Array}[]): Promise<EmbedUploadResult>;

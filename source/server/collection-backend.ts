@@ -161,12 +161,12 @@ export async function openCollectionBackend(options: CollectionBackendOptions): 
       dims: searcher.dims,
       index: searcher.index,
     }),
-    searchText: (query, k) =>
-      asBadQuery(() => searcher.search(clientQuery(query), k)) as Promise<SearchHit[]>,
-    searchImage: (bytes, k) => asBadQuery(() => searcher.search(imageQuery(bytes), k)),
-    searchById: (id, k) => {
+    searchText: (query, k, filters) =>
+      asBadQuery(() => searcher.search(clientQuery(query), k, filters)) as Promise<SearchHit[]>,
+    searchImage: (bytes, k, filters) => asBadQuery(() => searcher.search(imageQuery(bytes), k, filters)),
+    searchById: (id, k, filters) => {
       if (id >= searcher.count) return Promise.reject(new BadQueryError(`no image with id ${id}`));
-      return asBadQuery(() => searcher.search(rowQuery(id), k));
+      return asBadQuery(() => searcher.search(rowQuery(id), k, filters));
     },
     async imagePath(id) {
       const file = searcher.files[id];

@@ -3,6 +3,7 @@ import {Box, Text, useInput} from 'ink';
 import {type ReactNode, useEffect, useState} from 'react';
 import type {SearchResult} from '../core/search/searcher.js';
 import {SearchScreen} from './search-screen.js';
+import type {ResultThumbnails} from './search-thumbnails.js';
 
 /** Esc (or q, or Ctrl+C) goes back; the child keeps every other key. */
 export function BackFrame({onBack, children}: {onBack: () => void; children: ReactNode}) {
@@ -21,6 +22,7 @@ export interface OpenedSearch {
   search(query: string): Promise<SearchResult[]>;
   close(): Promise<void>;
   subtitle: string;
+  thumbnails?: ResultThumbnails;
 }
 
 /** Opens a searcher (loading the model takes a moment), shows the search screen, closes it on the way out. */
@@ -50,5 +52,12 @@ export function SearchFrame({open, onBack}: {open: () => Promise<OpenedSearch>; 
         <Text color="red">cannot search: {opened.error}</Text>
       </BackFrame>
     );
-  return <SearchScreen search={opened.search} subtitle={opened.subtitle} onBack={onBack} />;
+  return (
+    <SearchScreen
+      search={opened.search}
+      subtitle={opened.subtitle}
+      onBack={onBack}
+      thumbnails={opened.thumbnails}
+    />
+  );
 }

@@ -8,6 +8,7 @@ import Spinner from 'ink-spinner';
 import {useEffect, useRef, useState} from 'react';
 import type {SearchResult} from '../core/search/searcher.js';
 import {shorten} from './format.js';
+import {type ResultThumbnails, useResultThumbnails} from './search-thumbnails.js';
 import {TextField} from './text-field.js';
 
 export interface SearchScreenProps {
@@ -20,6 +21,8 @@ export interface SearchScreenProps {
   debounceMs?: number;
   /** Width available for a result row. */
   width?: number;
+  /** Pictures of the top results where the terminal shows inline images (never assumed: see terminal-images). */
+  thumbnails?: ResultThumbnails;
 }
 
 type SearchState =
@@ -82,6 +85,7 @@ export function SearchScreen(props: SearchScreenProps) {
   useInput((_input, key) => {
     if (key.escape) onBack?.();
   });
+  useResultThumbnails(state.type === 'done' ? state.results : undefined, props.thumbnails);
 
   const onChange = (text: string) => {
     setQuery(text);
@@ -99,14 +103,17 @@ export function SearchScreen(props: SearchScreenProps) {
           value={query}
           onChange={onChange}
           onSubmit={run}
-          placeholder='a red car   ·   "cat" - "dog"   ·   "beach" + image:photo.jpg'
+          placeholder='a red car  ·  "2:golden retriever" + beach - "text"  ·  "beach" + image:photo.jpg'
         />
       </Box>
       <Box marginTop={1} flexDirection="column">
         <StateView state={state} width={width} />
       </Box>
       <Box marginTop={1}>
-        <Text dimColor>type to search · Enter: search now · Esc: back</Text>
+        <Text dimColor>
+          type to search · Enter: search now · Esc: back
+          {props.thumbnails?.support.protocol ? ` · pictures: ${props.thumbnails.support.reason}` : ''}
+        </Text>
       </Box>
     </Box>
   );

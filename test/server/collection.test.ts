@@ -6,7 +6,6 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {FastifyInstance} from 'fastify';
-import {chromium} from 'playwright-core';
 import {openEmbeddingCache} from '../../source/core/cache/embedding-cache.js';
 import {openCollection} from '../../source/core/collection/reader.js';
 import {openCollectionWriter} from '../../source/core/collection/writer.js';
@@ -15,6 +14,7 @@ import {encodeFloat32Matrix, encodeUnicodeArray} from '../../source/core/npy.js'
 import {buildServer} from '../../source/server/app.js';
 import {openCollectionBackend} from '../../source/server/collection-backend.js';
 import {fixtureImages, tinyClip} from '../embed/helpers.js';
+import {launchChromium} from '../helpers/chromium.js';
 
 interface Hit {
   rank: number;
@@ -205,21 +205,8 @@ test('uploads are embedded into the collection and become searchable', async () 
 });
 
 test('the web UI searches, shows scores and searches by a clicked result (headless Chromium)', async (t) => {
-  const browser = await chromium
-    .launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    })
-    .catch((error: Error) => error);
-  if (browser instanceof Error) {
-    t.skip(`no Chromium at /usr/bin/chromium (.ci/run installs it): ${browser.message.split('\n')[0]}`);
-    return;
-  }
+  const browser = await launchChromium(t);
+  if (!browser) return;
   try {
     const page = await browser.newPage();
     await page.goto(`${base}/#token=${token}`);

@@ -213,6 +213,26 @@ export async function encodeRawImage(
   return new Uint8Array(await image.toBuffer());
 }
 
+/**
+ * A small PNG of an image (for inline terminal pictures): EXIF-rotated as people see it, fitted inside
+ * `size` x `size`, palette-encoded so it stays a few kilobytes. Rejects with ImageDecodeError.
+ */
+export async function thumbnailPng(
+  input: Uint8Array | string,
+  size: number,
+  pixelLimit = DEFAULT_PIXEL_LIMIT,
+): Promise<Uint8Array> {
+  try {
+    const image = sharp(input, {limitInputPixels: pixelLimit, failOn: 'error', animated: false})
+      .rotate()
+      .resize(size, size, {fit: 'inside', withoutEnlargement: true})
+      .png({palette: true});
+    return new Uint8Array(await image.toBuffer());
+  } catch (error) {
+    throw new ImageDecodeError(cleanSharpMessage(error));
+  }
+}
+
 export function cleanSharpMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0]?.replace(/^Input (buffer|file) /, 'image ') ?? 'cannot decode image';

@@ -45,6 +45,8 @@ export function scoreBlock(
 export interface ExactSearchOptions {
   /** Rows to leave out (e.g. the query's own row in "more like this"). */
   exclude?: ReadonlySet<number>;
+  /** Only rows this accepts (e.g. those under a subfolder). */
+  include?: (row: number) => boolean;
 }
 
 export function exactSearch(
@@ -57,7 +59,7 @@ export function exactSearch(
     throw new RangeError(`query has ${query.length} dimensions, the matrix ${matrix.dims}`);
   const top = new TopK(Math.min(k, matrix.rows));
   const scores = new Float64Array(Math.min(BLOCK_ROWS, matrix.rows));
-  const exclude = options.exclude;
+  const {exclude, include} = options;
   for (let start = 0; start < matrix.rows; start += BLOCK_ROWS) {
     const end = Math.min(start + BLOCK_ROWS, matrix.rows);
     scoreBlock(matrix, query, start, end, scores);
@@ -65,6 +67,7 @@ export function exactSearch(
       const score = scores[row - start]!;
       if (score < top.threshold) continue;
       if (exclude?.has(row)) continue;
+      if (include && !include(row)) continue;
       top.push(row, score);
     }
   }

@@ -79,7 +79,7 @@ export function createQueryEmbedder(options: QueryEmbedderOptions): QueryEmbedde
       else if (term.kind === 'image') vector = await embedImage(term.image);
       else if (term.kind === 'url')
         throw new UserError(
-          `image links are not fetched for queries yet (${term.url})`,
+          `the image link ${term.url} was not fetched before embedding`,
           'download the image and use image:PATH',
         );
       else {

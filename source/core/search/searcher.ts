@@ -3,6 +3,7 @@
  * once; the text model starts loading at once and stays warm; the image embedder is opened on the first image term.
  * Queries combine terms as the normalised sum of their weighted, normalised embeddings; scores are cosines.
  */
+import {resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {type Dtype, isDtype, type ModelFolder, openModelFolder} from '../model/model-folder.js';
 import type {Device} from '../runtime/onnx.js';
@@ -11,6 +12,7 @@ import {type EmbeddingMatrix, exactSearch} from './exact-search.js';
 import {type HnswIndex, type HnswIndexMeta, loadHnswIndex} from './hnsw-index.js';
 import {parseQuery, type Query} from './query.js';
 import {createQueryEmbedder} from './query-embedder.js';
+import {checkMinScore, type SearchFilters, underFilter} from './result-filter.js';
 import type {ScoredRow} from './top-k.js';
 
 export type IndexChoice = 'auto' | 'exact' | 'hnsw';
@@ -50,10 +52,15 @@ export interface Searcher {
   index: 'exact' | 'hnsw';
   indexMeta?: HnswIndexMeta;
   files: readonly string[];
+  /** The images folder the names are relative to, when the embeddings record one (absolute). */
+  imagesDir?: string;
   /** Things the user should know (a stale index, a model other than the one that made the embeddings). */
   notes: string[];
-  /** A string is parsed with parseQuery (so `"cat" - "dog"` works). */
-  search(query: Query | string, k: number): Promise<SearchResult[]>;
+  /**
+   * A string is parsed with parseQuery (so `"cat" - "dog"` works). With `under`, the search is exact over the rows
+   * in that subfolder (an HNSW walk would miss them); `minScore` drops weaker results from the top k.
+   */
+  search(query: Query | string, k: number, filters?: SearchFilters): Promise<SearchResult[]>;
   /** The combined, normalised query vector. */
   embedQuery(query: Query): Promise<Float32Array>;
   /**
@@ -132,6 +139,7 @@ export async function createSearcher(options: SearcherOptions): Promise<Searcher
   }
   const {index, meta} = await pickIndex(options.index ?? 'auto', collection, notes);
   const {matrix, files} = collection;
+  const imagesDir = collection.imagesDir ? resolve(collection.imagesDir) : undefined;
   const queries = createQueryEmbedder({
     collection,
     folder,
@@ -162,14 +170,18 @@ export async function createSearcher(options: SearcherOptions): Promise<Searcher
     index: index ? 'hnsw' : 'exact',
     indexMeta: meta,
     files,
+    imagesDir,
     notes,
     embedQuery,
-    async search(query, k) {
+    async search(query, k, filters = {}) {
       if (!Number.isInteger(k) || k < 1)
         throw new UserError(`k must be a positive integer, got ${k}`, 'use -k 10');
+      const minScore = filters.minScore === undefined ? undefined : checkMinScore(filters.minScore);
+      const include = underFilter(files, filters.under, imagesDir);
       const parsed = typeof query === 'string' ? parseQuery(query) : query;
       const vector = await embedQuery(parsed);
-      return toResults(index ? index.search(vector, k) : exactSearch(matrix, vector, k));
+      const hits = index && !include ? index.search(vector, k) : exactSearch(matrix, vector, k, {include});
+      return toResults(minScore === undefined ? hits : hits.filter((hit) => hit.score >= minScore));
     },
     append(rows, added) {
       if (rows.length !== added.length) throw new Error('rows and files are not aligned');
