@@ -32,6 +32,7 @@ export const webPage = `<!doctype html>
     <button type="submit">Search</button>
   </form>
   <span id="stats"></span>
+  <a href="/duplicates" style="color: var(--accent)">duplicates</a>
 </header>
 <div id="drop">Drop an image here to search by example</div>
 <div id="status" style="padding: 8px 24px 0"></div>

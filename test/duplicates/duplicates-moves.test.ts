@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {mkdtemp, readdir, readFile, rm, stat} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
-import {COPY_EDITS, decodeRgb, encodeJpeg, renderPhoto} from '../../bench/synthetic-photos.js';
 import {openCollection} from '../../source/core/collection/reader.js';
 import {openCollectionWriter} from '../../source/core/collection/writer.js';
 import {scanDuplicates} from '../../source/core/duplicates/scan.js';
-import {perceptualHash, phashToHex} from '../../source/core/image/phash.js';
 import {readUnicodeArray} from '../../source/core/npy.js';
 import {MODEL, unitRows} from '../collection/helpers.js';
 import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
+import {makePhotoCollection} from './photo-collection.js';
 
 let work: string;
 const DIMS = 16;
@@ -23,49 +22,6 @@ before(async () => {
 after(async () => {
   await rm(work, {recursive: true, force: true});
 });
-
-/**
- * A collection of real JPEGs (three photos, each with two edited copies, plus two distinct photos) written through
- * the collection writer with their perceptual hashes, and its merged view; no model needed.
- */
-async function photoCollection(name: string): Promise<{images: string; embeddings: string; files: string[]}> {
-  const images = join(work, name, 'images');
-  const embeddings = join(work, name, 'embeddings');
-  await mkdir(join(images, 'copies'), {recursive: true});
-  const files: string[] = [];
-  for (let seed = 1; seed <= 5; seed++) {
-    const original = await encodeJpeg(renderPhoto(seed, 400, 300));
-    await writeFile(join(images, `photo-${seed}.jpg`), original);
-    files.push(`photo-${seed}.jpg`);
-    if (seed > 3) continue;
-    for (const edit of ['JPEG quality 30', 'resized to half']) {
-      const file = `copies/photo-${seed}-${edit.split(' ')[0]}.jpg`;
-      await writeFile(join(images, file), await COPY_EDITS[edit]!(original));
-      files.push(file);
-    }
-  }
-  const facts = await Promise.all(
-    files.map(async (file) => {
-      const bytes = await readFile(join(images, file));
-      return {
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        bytes: bytes.length,
-        mtime_ms: Math.floor((await stat(join(images, file))).mtimeMs),
-        phash: phashToHex(perceptualHash(await decodeRgb(bytes))),
-      };
-    }),
-  );
-  const writer = await openCollectionWriter({embeddingsDir: embeddings, shardSize: 4});
-  try {
-    await writer.bind({imagesDir: images, model: MODEL, dims: DIMS});
-    await writer.append({rows: unitRows(files.length, 7), filenames: files, images: facts});
-    await writer.commit();
-    await writer.writeMergedView();
-  } finally {
-    await writer.close();
-  }
-  return {images, embeddings, files};
-}
 
 function cli(...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'duplicates', ...args], {
@@ -84,7 +40,7 @@ async function snapshot(images: string, embeddings: string) {
 }
 
 test('move then undo: files go and come back, the collection never points at a moved file', async () => {
-  const {images, embeddings} = await photoCollection('round-trip');
+  const {images, embeddings} = await makePhotoCollection(join(work, 'round-trip'));
   const moveTo = join(work, 'round-trip', 'dups');
   const before = await snapshot(images, embeddings);
 
@@ -129,7 +85,7 @@ test('move then undo: files go and come back, the collection never points at a m
 });
 
 test('kill -9 in the middle of the moves, then --undo: every file and row is back', async () => {
-  const {images, embeddings} = await photoCollection('killed');
+  const {images, embeddings} = await makePhotoCollection(join(work, 'killed'));
   const moveTo = join(work, 'killed', 'dups');
   const before = await snapshot(images, embeddings);
   const child = spawnSync(
