@@ -10,7 +10,7 @@ import {currentGeneration} from '../collection/merged-view.js';
 import {type CollectionWriter, openCollectionWriter} from '../collection/writer.js';
 import type {DuplicateGroup} from './groups.js';
 import {defaultJournalPath, readJournal} from './move-journal.js';
-import {type KeepRule, type MovePlan, type MoveRow, planMoves} from './move-plan.js';
+import {type KeepRule, type MovePlan, type MoveRow, planMoves, unsafeName} from './move-plan.js';
 import {executeMoves, type MoveEvent, type MoveReport} from './move-run.js';
 import {type UndoOutcome, type UndoReport, undoMoves} from './move-undo.js';
 import {exists} from './safe-move.js';
@@ -183,4 +183,34 @@ export async function undoDuplicateMoves(options: {
   } finally {
     await writer?.close();
   }
+}
+
+/** A plan from the user's own marks (the dashboard's k/m): rows in `keep` stay, every other member moves. */
+export function planMarkedMoves(scan: DuplicateScan, keep: ReadonlySet<number>, moveTo: string): MovePlan {
+  const plan = planMoves({groups: [], rows: [], keep: 'first', imagesDir: scan.imagesDir, moveTo});
+  scan.groups.forEach((group, index) => {
+    const kept = group.members.find((member) => keep.has(member.row));
+    if (!kept) return; // a group with nothing kept is left whole
+    plan.kept.push({group: index, row: kept.row, file: kept.file});
+    for (const member of group.members) {
+      if (keep.has(member.row)) continue;
+      const reason = unsafeName(member.file);
+      if (reason) {
+        plan.skipped.push({group: index, row: member.row, file: member.file, reason});
+        continue;
+      }
+      plan.moves.push({
+        group: index,
+        row: member.row,
+        file: member.file,
+        from: join(plan.imagesDir, member.file),
+        to: join(plan.moveTo, member.file),
+        bytes: member.bytes,
+        sha256: member.sha256 || undefined,
+        keptRow: kept.row,
+      });
+      plan.bytes += member.bytes;
+    }
+  });
+  return plan;
 }
