@@ -11,7 +11,7 @@ import {embedImages} from '../../source/core/embed/embed-images.js';
 import {decodeImageRgb} from '../../source/core/image/decode-image.js';
 import {hammingDistance, perceptualHash, phashFromHex, phashToHex} from '../../source/core/image/phash.js';
 import {fixtureEmbedOptions} from '../embed/helpers.js';
-import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
+import {cli} from './cli.js';
 
 let work: string;
 let images: string;
@@ -44,14 +44,6 @@ before(async () => {
 after(async () => {
   await rm(work, {recursive: true, force: true});
 });
-
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'duplicates', ...args], {
-    encoding: 'utf8',
-    timeout: HANG_GUARD_MS,
-  });
-  return {code: result.status, stdout: result.stdout, stderr: result.stderr};
-}
 
 interface Report {
   rows: number;

@@ -11,6 +11,7 @@ import {scanDuplicates} from '../../source/core/duplicates/scan.js';
 import {readUnicodeArray} from '../../source/core/npy.js';
 import {MODEL, unitRows} from '../collection/helpers.js';
 import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
+import {cli} from './cli.js';
 import {makePhotoCollection} from './photo-collection.js';
 
 let work: string;
@@ -22,14 +23,6 @@ before(async () => {
 after(async () => {
   await rm(work, {recursive: true, force: true});
 });
-
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'duplicates', ...args], {
-    encoding: 'utf8',
-    timeout: HANG_GUARD_MS,
-  });
-  return {code: result.status, stdout: result.stdout, stderr: result.stderr};
-}
 
 async function snapshot(images: string, embeddings: string) {
   const files = (await readdir(images, {recursive: true})).filter((name) => name.endsWith('.jpg')).sort();

@@ -15,19 +15,12 @@ import {executeMoves, type MoveEvent, type MoveReport} from './move-run.js';
 import {type UndoOutcome, type UndoReport, undoMoves} from './move-undo.js';
 import {exists} from './safe-move.js';
 import type {DuplicateEntry, DuplicateScan} from './scan.js';
+import {moveRowOf} from './scan-view.js';
 
 export function planDuplicateMoves(scan: DuplicateScan, keep: KeepRule, moveTo: string): MovePlan {
   const rows: MoveRow[] = [];
   const groups: DuplicateGroup[] = scan.groups.map((group) => {
-    for (const member of group.members)
-      rows[member.row] = {
-        file: member.file,
-        bytes: member.bytes,
-        mtimeMs: member.mtimeMs,
-        width: member.width,
-        height: member.height,
-        sha256: member.sha256 || undefined,
-      };
+    for (const member of group.members) rows[member.row] = moveRowOf(member);
     return {
       representative: group.members[0]!.row,
       members: group.members.map(({row, kind, transitive}) => ({row, kind, transitive})),

@@ -29,16 +29,15 @@ export interface ScanView {
   groups: GroupView[];
 }
 
+/** What the move planner needs of a member. */
+export function moveRowOf(member: DuplicateEntry): MoveRow {
+  const {file, bytes, mtimeMs, width, height} = member;
+  return {file, bytes, mtimeMs, width, height, sha256: member.sha256 || undefined};
+}
+
 export function groupKeeper(members: readonly DuplicateEntry[], keep: KeepRule): number {
   const rows: MoveRow[] = [];
-  for (const member of members)
-    rows[member.row] = {
-      file: member.file,
-      bytes: member.bytes,
-      mtimeMs: member.mtimeMs,
-      width: member.width,
-      height: member.height,
-    };
+  for (const member of members) rows[member.row] = moveRowOf(member);
   return keptRow(
     members.map((member) => member.row),
     keep,
