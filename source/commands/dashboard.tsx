@@ -43,12 +43,14 @@ export async function openDashboard(
   setup: RunSetup,
   initialScreen: 'menu' | 'setup' | 'run',
 ): Promise<number> {
-  const [{render}, {DashboardApp}, {BackFrame, SearchFrame}, {ValidationScreen}] = await Promise.all([
-    import('ink'),
-    import('../ui/dashboard-app.js'),
-    import('../ui/screen-frames.js'),
-    import('../ui/validation-screen.js'),
-  ]);
+  const [{render}, {DashboardApp}, {BackFrame, SearchFrame}, {ValidationScreen}, {DuplicatesFrame}] =
+    await Promise.all([
+      import('ink'),
+      import('../ui/dashboard-app.js'),
+      import('../ui/screen-frames.js'),
+      import('../ui/validation-screen.js'),
+      import('../ui/duplicates-screen.js'),
+    ]);
   const {io, env} = context;
   const modelsDir = resolveModelsDir(context.flags.modelsDir, env);
   const presets = () => openPresetStore({env});
@@ -113,6 +115,9 @@ export async function openDashboard(
           };
         }}
       />
+    ),
+    renderDuplicates: ({embeddingsDir, onBack}: {embeddingsDir: string; onBack: () => void}) => (
+      <DuplicatesFrame embeddingsDir={embeddingsDir} onBack={onBack} />
     ),
   };
   return new Promise<number>((resolve) => {

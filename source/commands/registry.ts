@@ -26,6 +26,10 @@ export const commandLoaders: Record<string, {summary: string; load: () => Promis
     summary: 'search the embeddings by text or by image',
     load: async () => (await import('./search.js')).searchCommand as unknown as Command,
   },
+  duplicates: {
+    summary: 'find exact and near-duplicate images; move the extras out, with undo',
+    load: async () => (await import('./duplicates.js')).duplicatesCommand as unknown as Command,
+  },
   serve: {
     summary: 'REST API and web UI over the embeddings',
     load: async () => (await import('./serve.js')).serveCommand as unknown as Command,

@@ -10,6 +10,7 @@ import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} f
 import {type Access, authorise, refuseCrossOrigin} from './access.js';
 import {BadQueryError, type ServeBackend} from './backend.js';
 import {type BodyLimits, createGate, readRawBody, readUploads} from './bodies.js';
+import {registerDuplicateRoutes} from './duplicates-routes.js';
 import {hostCheck} from './host-check.js';
 import {HttpError} from './http-error.js';
 import {
@@ -166,6 +167,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       leave();
     }
   });
+
+  registerDuplicateRoutes(app, options.backend.duplicates?.bind(options.backend));
 
   app.addHook('onClose', async () => options.backend.close());
   return app;

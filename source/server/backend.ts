@@ -1,4 +1,7 @@
 /** What the HTTP layer needs from the engine; the real one wraps the searcher, embedder and cache. */
+
+import type {DuplicateChoices} from '../core/duplicates/options.js';
+import type {ScanView} from '../core/duplicates/scan-view.js';
 import type {Query, QueryTerm} from '../core/search/query.js';
 import type {SearchFilters} from '../core/search/result-filter.js';
 
@@ -53,6 +56,14 @@ export function clientQuery(query: Query): ClientQuery {
   return {terms};
 }
 
+export interface DuplicatesRequest extends DuplicateChoices {
+  offset: number;
+  limit: number;
+}
+
+/** A page of duplicate groups for a client; server paths left out. */
+export type DuplicatesPage = Omit<ScanView, 'embeddingsDir' | 'imagesDir'> & {offset: number};
+
 export interface ServeBackend {
   stats(): CollectionStats;
   /** A parsed query (text, id: and uploaded-image terms); the backend checks it again with clientQuery. */
@@ -62,5 +73,7 @@ export interface ServeBackend {
   /** Absolute path of row `id`'s image, already checked to lie inside the dataset folder; undefined if none. */
   imagePath(id: number): Promise<string | undefined>;
   embedUploads(files: {name: string; data: Uint8Array}[]): Promise<EmbedUploadResult>;
+  /** Groups of duplicate images (collections only; absent for a folder of plain outputs). */
+  duplicates?(request: DuplicatesRequest): Promise<DuplicatesPage>;
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import {
   type ServeBackend,
 } from './backend.js';
 import {appendUploads, type KnownShards} from './collection-append.js';
+import {duplicatesService} from './duplicates-service.js';
 import {readLegacyMetadata, rewriteWithUploads} from './legacy-append.js';
 import {UPLOAD_FOLDER, uploadVectors} from './upload-vectors.js';
 
@@ -180,6 +181,7 @@ export async function openCollectionBackend(options: CollectionBackendOptions): 
         return undefined;
       return candidate;
     },
+    ...(isCollection ? {duplicates: duplicatesService(dir)} : {}),
     embedUploads(files) {
       const job = writing.then(() => embedUploads(files));
       writing = job.catch(() => undefined);

@@ -37,6 +37,7 @@ export const webPage = `<!doctype html>
     <button type="submit">Search</button>
   </form>
   <span id="stats"></span>
+  <a href="/duplicates" style="color: var(--accent)">duplicates</a>
 </header>
 <div id="filters">
   <label>min score <input id="min-score" type="range" min="0" max="1" step="0.01" value="0"> <output id="min-score-value">off</output></label>

@@ -17,7 +17,7 @@ import type {ModelChoice} from './setup-form.js';
 import {type PullView, SetupScreen} from './setup-screen.js';
 import {type SummaryAction, SummaryScreen} from './summary-screen.js';
 
-export type DashboardScreen = 'menu' | 'setup' | 'run' | 'summary' | 'validate' | 'search';
+export type DashboardScreen = 'menu' | 'setup' | 'run' | 'summary' | 'validate' | 'search' | 'duplicates';
 
 export interface DashboardAppProps {
   services: DashboardServices;
@@ -103,6 +103,7 @@ export function DashboardApp(props: DashboardAppProps) {
           ['setup', 'New run (set-up)'],
           ...(services.renderValidation ? [['validate', 'Validate outputs'] as const] : []),
           ...(services.renderSearch ? [['search', 'Search embeddings'] as const] : []),
+          ...(services.renderDuplicates ? [['duplicates', 'Find duplicates'] as const] : []),
           ['quit', 'Quit'],
         ]}
         onChoose={(item) => (item === 'quit' ? props.onExit(0) : setScreen(item as DashboardScreen))}
@@ -170,5 +171,7 @@ export function DashboardApp(props: DashboardAppProps) {
     return <>{services.renderValidation({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
   if (screen === 'search' && services.renderSearch)
     return <>{services.renderSearch({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
+  if (screen === 'duplicates' && services.renderDuplicates)
+    return <>{services.renderDuplicates({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
   return <Text>…</Text>;
 }

@@ -23,6 +23,7 @@ export interface DashboardServices {
   /** Screens owned elsewhere; left out when not available. */
   renderValidation?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
   renderSearch?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
+  renderDuplicates?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
 }
 
 export function describeError(error: unknown): string {

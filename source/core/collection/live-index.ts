@@ -15,6 +15,8 @@ export interface LiveRow {
   sha256: string;
   bytes: number;
   mtime_ms: number;
+  /** Perceptual hash (hex), null when the shard has none for the row. */
+  phash: string | null;
 }
 
 const READ_CONCURRENCY = 8;
@@ -37,6 +39,7 @@ export async function readLiveRows(state: CollectionState): Promise<LiveRow[]> {
         sha256: info.images?.sha256?.[row] ?? '',
         bytes: info.images?.bytes?.[row] ?? -1,
         mtime_ms: info.images?.mtime_ms?.[row] ?? -1,
+        phash: info.images?.phash?.[row] ?? null,
       });
     }
     return rows;

@@ -120,6 +120,7 @@ export class ShardBuilder {
         sha256: this.images.map((image) => image.sha256),
         bytes: this.images.map((image) => image.bytes),
         mtime_ms: this.images.map((image) => image.mtime_ms),
+        phash: this.images.map((image) => image.phash ?? null),
       },
       failures: this.failures,
       timings_seconds: {

@@ -96,12 +96,18 @@ export interface ImageColumns {
   sha256: string[];
   bytes: number[];
   mtime_ms: number[];
+  /**
+   * Perceptual hashes (16 hex digits, image/phash.ts), null where none was made (a cache hit, an upload); absent
+   * in shards written before hashes were kept.
+   */
+  phash?: (string | null)[];
 }
 
 export interface ImageInfo {
   sha256: string;
   bytes: number;
   mtime_ms: number;
+  phash?: string | null;
 }
 
 export interface ShardInfo {

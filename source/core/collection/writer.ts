@@ -68,6 +68,8 @@ export interface CollectionWriter {
   /** The live rows (none when replacing). */
   liveRows(): Promise<LiveRow[]>;
   tombstone(rows: Omit<Tombstone, 'at'>[]): Promise<void>;
+  /** Brings rows back: removes the tombstones `match` picks (duplicates' undo); returns them. */
+  liftTombstones(match: (tombstone: Tombstone) => boolean): Promise<Tombstone[]>;
   append(batch: ShardRows & ShardExtras): Promise<ShardInfo[]>;
   note(extras: ShardExtras): void;
   commit(extras?: ShardExtras): Promise<ShardInfo | undefined>;
@@ -257,6 +259,15 @@ export async function openCollectionWriter(options: CollectionWriterOptions): Pr
       const at = now().toISOString();
       state.manifest.tombstones.push(...rows.map((row) => ({...row, at})));
       await saveManifest();
+    },
+
+    async liftTombstones(match) {
+      if (!state || replacing) return [];
+      const lifted = state.manifest.tombstones.filter(match);
+      if (lifted.length === 0) return [];
+      state.manifest.tombstones = state.manifest.tombstones.filter((tombstone) => !match(tombstone));
+      await saveManifest();
+      return lifted;
     },
 
     async append(batch) {

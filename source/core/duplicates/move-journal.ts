@@ -3,7 +3,7 @@
  * says which moves may have happened. A move is recorded before it starts and marked done after; undo replays it
  * in reverse. A torn last line (a crash mid-write) is ignored; any other unreadable line is an error.
  */
-import {type FileHandle, open, readFile} from 'node:fs/promises';
+import {type FileHandle, open, readdir, readFile} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {UserError} from '../errors.js';
 import {syncDirectory} from '../fs/atomic-write.js';
@@ -16,6 +16,8 @@ export interface JournalHeader {
   createdAt: string;
   imagesDir: string;
   moveTo: string;
+  /** The collection whose rows were tombstoned for these moves (undo brings them back). */
+  embeddingsDir?: string;
 }
 
 export type JournalEntry =
@@ -123,4 +125,16 @@ export async function readJournal(path: string): Promise<{header: JournalHeader;
     if (move) move.state = entry.op;
   }
   return {header, moves: [...moves.values()]};
+}
+
+/** The newest `duplicate-moves-*.jsonl` in a move-to folder (names sort by time), for `--undo --move-to DIR`. */
+export async function latestJournal(moveTo: string): Promise<string> {
+  const names = await readdir(moveTo).catch(() => [] as string[]);
+  const journals = names.filter((name) => /^duplicate-moves-\d{8}-\d{6}.*\.jsonl$/.test(name)).sort();
+  if (journals.length === 0)
+    throw new UserError(
+      `${moveTo} has no duplicate-moves-*.jsonl journal`,
+      'give the folder duplicates were moved to (--move-to DIR), or the journal itself with --journal FILE',
+    );
+  return join(moveTo, journals.at(-1)!);
 }

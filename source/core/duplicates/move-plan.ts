@@ -3,7 +3,7 @@
  * go from the images folder to `--move-to DIR` under the same relative path. Planning touches no file; this is
  * the dry run, and move-run.ts executes a plan.
  */
-import {isAbsolute, join, normalize, relative, resolve, sep} from 'node:path';
+import {basename, dirname, isAbsolute, join, normalize, relative, resolve, sep} from 'node:path';
 import {UserError} from '../errors.js';
 import type {DuplicateGroup} from './groups.js';
 
@@ -75,7 +75,7 @@ export function keptRow(rows: readonly number[], keep: KeepRule, info: readonly 
 }
 
 /** Why a stored name cannot be moved, or undefined when it is a plain relative path. */
-function unsafeName(file: string): string | undefined {
+export function unsafeName(file: string): string | undefined {
   if (file === '' || isAbsolute(file)) return 'the name is not relative to the images folder';
   if (normalize(file).split(sep).includes('..') || file.split('/').includes('..'))
     return 'the name leaves the images folder';
@@ -118,4 +118,9 @@ export function planMoves(options: PlanMovesOptions): MovePlan {
     }
   });
   return plan;
+}
+
+/** Beside the images folder, never inside it: `photos` → `photos-duplicates` (the dashboard's choice). */
+export function defaultMoveTo(imagesDir: string): string {
+  return join(dirname(imagesDir), `${basename(imagesDir)}-duplicates`);
 }

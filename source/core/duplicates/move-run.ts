@@ -38,6 +38,8 @@ export interface ExecuteMovesOptions {
   journalPath: string;
   /** When the target name is taken: 'rename' (default) picks `name (1).ext`; 'refuse' leaves the file. */
   onConflict?: 'rename' | 'refuse';
+  /** Recorded in the journal's header, so undo finds the collection. */
+  embeddingsDir?: string;
   signal?: AbortSignal;
   onEvent?: (event: MoveEvent) => void;
 }
@@ -81,6 +83,7 @@ export async function executeMoves(plan: MovePlan, options: ExecuteMovesOptions)
     createdAt: new Date().toISOString(),
     imagesDir: plan.imagesDir,
     moveTo: plan.moveTo,
+    ...(options.embeddingsDir ? {embeddingsDir: options.embeddingsDir} : {}),
   });
   options.onEvent?.({type: 'start', moves: plan.moves.length, journalPath: journal.path});
   let interrupted = false;

@@ -13,6 +13,8 @@ export interface BatchOutcomes {
   filenames: string[];
   /** SHA-256 of each row's file, aligned with `rows`. */
   hashes: string[];
+  /** Each row's perceptual hash (hex), null for cache hits (no decode happened), aligned with `rows`. */
+  phashes: (string | null)[];
   failures: {file: string; reason: string}[];
   cacheHits: number;
   /** Vectors the model made, for the cache. */
@@ -25,13 +27,14 @@ export function batchOutcomes(ready: ReadyBatch, results: EmbedResult[]): BatchO
     rows: [],
     filenames: [],
     hashes: [],
+    phashes: [],
     failures: [],
     cacheHits: 0,
     fresh: [],
   };
   ready.files.forEach((file, index) => {
     const known = ready.known[index];
-    let outcome: {vector: Float32Array} | {reason: string};
+    let outcome: {vector: Float32Array; phash?: string} | {reason: string};
     if (known instanceof Float32Array) {
       outcome = {vector: known};
       outcomes.cacheHits++;
@@ -39,7 +42,9 @@ export function batchOutcomes(ready: ReadyBatch, results: EmbedResult[]): BatchO
       outcome = known;
     } else {
       const result = byId.get(file.relative);
-      outcome = result?.ok ? {vector: result.vector} : {reason: result?.reason ?? 'not embedded'};
+      outcome = result?.ok
+        ? {vector: result.vector, phash: result.phash}
+        : {reason: result?.reason ?? 'not embedded'};
       const key = ready.keys[index];
       if (result?.ok && key) outcomes.fresh.push({key, vector: result.vector});
     }
@@ -47,6 +52,7 @@ export function batchOutcomes(ready: ReadyBatch, results: EmbedResult[]): BatchO
       outcomes.rows.push(outcome.vector);
       outcomes.filenames.push(file.relative);
       outcomes.hashes.push(ready.keys[index]?.sha256 ?? '');
+      outcomes.phashes.push(outcome.phash ?? null);
     } else {
       outcomes.failures.push({file: file.relative, reason: outcome.reason});
     }

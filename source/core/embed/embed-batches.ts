@@ -75,7 +75,7 @@ export async function embedPlannedFiles(options: {
       filenames: outcomes.filenames,
       images: outcomes.filenames.map((file, index) => {
         const {bytes, mtime_ms} = planned.get(file)!;
-        return {sha256: outcomes.hashes[index]!, bytes, mtime_ms};
+        return {sha256: outcomes.hashes[index]!, bytes, mtime_ms, phash: outcomes.phashes[index] ?? null};
       }),
       failures: outcomes.failures,
       timings: {preprocess: ready.ms, inference: inferred.inferenceMs},

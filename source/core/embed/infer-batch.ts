@@ -9,7 +9,7 @@ import type {SessionPool} from './session-pool.js';
 import type {TensorSlots} from './tensor-slots.js';
 
 export type EmbedResult =
-  | {id: string; ok: true; vector: Float32Array}
+  | {id: string; ok: true; vector: Float32Array; phash?: string}
   | {id: string; ok: false; reason: string};
 
 export interface BatchInference {
@@ -64,7 +64,7 @@ export async function createBatchInference(
       if (!item.ok) return item;
       const vector = l2Normalise((vectors as Float32Array).slice(row * dims, (row + 1) * dims));
       row++;
-      return {id: item.id, ok: true, vector};
+      return {id: item.id, ok: true, vector, ...(item.phash === undefined ? {} : {phash: item.phash})};
     });
     return {results, inferenceMs};
   };

@@ -22,7 +22,7 @@ export interface EmbedInput {
 /** A batch whose pixels are ready for the model: the tensor holds only the items that decoded. */
 export interface PreparedBatch {
   /** Every input in order; `ok: false` ones failed preprocessing. */
-  items: ({id: string; ok: true} | {id: string; ok: false; reason: string})[];
+  items: ({id: string; ok: true; phash?: string} | {id: string; ok: false; reason: string})[];
   tensor: Float32Array;
   count: number;
   preprocessMs: number;
@@ -41,13 +41,16 @@ export function batchPreprocessor(
 ): (inputs: EmbedInput[]) => Promise<PreparedBatch> {
   const {batchSize, slots, decode} = tensors;
   const perImage = tensorLength(config);
-  const preprocessInto = async (item: EmbedInput, tensor: Float32Array, offset: number): Promise<void> => {
-    if (!pool) {
-      await preprocessImageInto(item.data, config, tensor, offset, {decode});
-      return;
-    }
+  /** Returns the image's perceptual hash (hex), made from the same decode. */
+  const preprocessInto = async (
+    item: EmbedInput,
+    tensor: Float32Array,
+    offset: number,
+  ): Promise<string | undefined> => {
+    if (!pool) return (await preprocessImageInto(item.data, config, tensor, offset, {decode})).phash;
     const result = await pool.preprocessInto(item.data, tensor, offset);
     if (!result.ok) throw new Error(result.reason);
+    return result.phash;
   };
 
   return async (inputs) => {
@@ -59,22 +62,23 @@ export function batchPreprocessor(
         : new Float32Array(new SharedArrayBuffer(inputs.length * perImage * 4));
     // Enough in flight to keep every worker the pool may grow to busy (two on the calling thread, where decoding
     // is off-thread).
-    const reasons = await mapWithConcurrency(inputs, pool?.maxSize ?? 2, async (item, slot) => {
+    const outcomes = await mapWithConcurrency(inputs, pool?.maxSize ?? 2, async (item, slot) => {
       try {
-        await preprocessInto(item, tensor, slot * perImage);
-        return undefined;
+        return {phash: await preprocessInto(item, tensor, slot * perImage)};
       } catch (error) {
-        return describeError(error);
+        return {reason: describeError(error) as string};
       }
     });
     // Compact: decoded images first, in input order, with no gaps.
     let count = 0;
     const items: PreparedBatch['items'] = inputs.map((item, slot) => {
-      const reason = reasons[slot];
-      if (reason !== undefined) return {id: item.id, ok: false, reason};
+      const outcome: {phash?: string | undefined; reason?: string} = outcomes[slot]!;
+      if (outcome.reason !== undefined) return {id: item.id, ok: false, reason: outcome.reason};
       if (slot !== count) tensor.copyWithin(count * perImage, slot * perImage, (slot + 1) * perImage);
       count++;
-      return {id: item.id, ok: true};
+      return outcome.phash === undefined
+        ? {id: item.id, ok: true}
+        : {id: item.id, ok: true, phash: outcome.phash};
     });
     return {
       items,

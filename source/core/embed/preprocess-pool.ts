@@ -20,8 +20,11 @@ export interface PreprocessRequest {
   pixelLimit?: number;
 }
 
-export type PreprocessResponse = {id: number; ok: true} | {id: number; ok: false; reason: string};
-type Outcome = {ok: true} | {ok: false; reason: string};
+export type PreprocessResponse =
+  | {id: number; ok: true; phash?: string}
+  | {id: number; ok: false; reason: string};
+/** `phash`: the image's perceptual hash (16 hex digits), computed from the pixels the worker decoded. */
+type Outcome = {ok: true; phash?: string} | {ok: false; reason: string};
 
 export interface PreprocessPool {
   /** Workers that may take images now (the controller's choice). */
@@ -131,7 +134,7 @@ export function createPreprocessPool(
       inFlight.delete(response.id);
       slot.busy = false;
       worker.unref();
-      entry.resolve(response.ok ? {ok: true} : {ok: false, reason: response.reason});
+      entry.resolve(response.ok ? {ok: true, phash: response.phash} : {ok: false, reason: response.reason});
       pump();
     });
     worker.on('error', fail);

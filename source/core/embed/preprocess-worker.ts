@@ -41,12 +41,18 @@ port.on('message', async (request: PreprocessRequest) => {
   let response: PreprocessResponse;
   try {
     // The target is shared memory: the pixels land in the caller's batch tensor directly.
-    const {decodedBytes} = await preprocessImageInto(request.data, config, request.target, request.offset, {
-      pixelLimit: request.pixelLimit,
-      decode,
-    });
+    const {decodedBytes, phash} = await preprocessImageInto(
+      request.data,
+      config,
+      request.target,
+      request.offset,
+      {
+        pixelLimit: request.pixelLimit,
+        decode,
+      },
+    );
     decodedSinceCollection += decodedBytes;
-    response = {id: request.id, ok: true};
+    response = {id: request.id, ok: true, phash};
   } catch (error) {
     response = {id: request.id, ok: false, reason: describeError(error)};
   }
