@@ -92,9 +92,7 @@ export function plainPrinter(io: Io, now: () => number = Date.now): (event: RunE
   let lastTotals = 0;
   let lastBatch = 0;
   return (event) => {
-    if (event.type === 'stage') printLine(io, `${event.stage}…`);
-    else if (event.type === 'stopping')
-      printLine(io, `stopping during ${event.stage} (outputs stay consistent)…`);
+    if (event.type === 'stopping') printLine(io, `stopping during ${event.stage} (outputs stay consistent)…`);
     else if (event.type === 'download') {
       const inner = event.event;
       if (inner.type === 'start')

@@ -4,7 +4,7 @@
 import type {FailureReason, WorkerStatus} from '../core/download/types.js';
 import type {MemoryUsage} from '../core/run/embed-stage.js';
 import type {RunEvent, RunReport, RunStage} from '../core/run/run-pipeline.js';
-import {emptyEmbed, reduceDownload, reduceEmbed} from './run-view-stages.js';
+import {reduceDownload, reduceEmbed} from './run-view-stages.js';
 
 /** A download worker's row: the downloader's own status, less the internal back-off wait. */
 export type WorkerRow = Omit<WorkerStatus, 'waitMs'>;
@@ -63,8 +63,8 @@ export const initialRunViewState: RunViewState = {
 
 export function reduceRunView(state: RunViewState, event: RunEvent): RunViewState {
   switch (event.type) {
-    case 'stage':
-      return {...state, stage: event.stage, embed: event.stage === 'embed' ? {...emptyEmbed} : state.embed};
+    case 'progress':
+      return {...state, stage: event.progress.download.ended ? 'embed' : 'download'};
     case 'stopping':
       return {...state, stopping: true};
     case 'done':

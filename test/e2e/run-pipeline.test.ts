@@ -56,6 +56,8 @@ function fakeStages(log: string[], controller?: AbortController): RunStages {
         interrupted: false,
         imagesPerSecond: 5,
         outputFiles: ['a', 'b', 'c'],
+        cacheHits: 0,
+        collection: null,
       };
     },
   };
@@ -127,7 +129,6 @@ describe('run pipeline', () => {
       text += chunk;
     });
     const print = plainPrinter({stdout, stderr: stdout, stdin: new PassThrough()}, () => 5000);
-    print({type: 'stage', stage: 'embed'});
     print({
       type: 'embed',
       event: {

@@ -32,7 +32,6 @@ function reduceAll(events: RunEvent[]): RunViewState {
 }
 
 const downloadEvents: RunEvent[] = [
-  {type: 'stage', stage: 'download'},
   download({
     type: 'start',
     provider: 'picsum',
@@ -91,7 +90,6 @@ describe('run view state', () => {
   test('embed events fill the embedding stage and memory; done keeps the report', () => {
     const state = reduceAll([
       ...downloadEvents,
-      {type: 'stage', stage: 'embed'},
       {type: 'embed', event: {type: 'scanned', total: 10, skipped: []}},
       {
         type: 'embed',

@@ -11,7 +11,7 @@ import type {SyncPlan} from '../collection/sync-plan.js';
 import type {RunRecord} from '../collection/types.js';
 import {viewMetadata} from '../collection/view-metadata.js';
 import type {CollectionWriter} from '../collection/writer.js';
-import type {BatchRun} from './embed-batches.js';
+import type {StreamRun} from '../pipeline/embed-stream.js';
 import type {EmbedEvent, EmbedReport} from './embed-events.js';
 import type {Embedder} from './embedder.js';
 import type {WalkResult} from './file-walk.js';
@@ -20,7 +20,7 @@ import {describeRun, type EmbedMetadata, peakRssBytes, roundSeconds} from './met
 export interface FinishInput {
   writer: CollectionWriter;
   embedder: Embedder;
-  run: BatchRun;
+  run: StreamRun;
   plan: SyncPlan;
   walk: WalkResult;
   inputDir: string;

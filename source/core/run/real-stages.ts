@@ -1,7 +1,7 @@
-/** The run's stages wired to the real downloader and embedder. */
+/** The run's stages wired to the real downloader and the collection sync (embed's engine). */
 import {downloadImages} from '../download/download-images.js';
 import {downloadEnvironment} from '../download/settings.js';
-import {embedImages} from '../embed/embed-images.js';
+import {syncImages} from '../embed/embed-images.js';
 import {checkOutputFolder} from '../fs/output-folder.js';
 import {openModelFolder, resolveModelsDir} from '../model/model-folder.js';
 import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
@@ -33,10 +33,13 @@ export const realStages: RunStages = {
       ...(setup.maxSeconds > 0 ? {maxSeconds: setup.maxSeconds} : {}),
       signal: context.signal,
       onEvent: context.onEvent,
+      onKept: context.onKept,
     });
   },
   async embed(setup, context) {
-    const report = await embedImages({
+    // Threads, sessions and the preprocessing split are embed's defaults: the download's workers wait on the
+    // network on this thread's event loop, so the cores stay the embedder's (docs/collection.md, Streaming run).
+    const outcome = await syncImages({
       inputDir: setup.outputDir,
       outputDir: setup.embeddingsDir,
       model: setup.model,
@@ -44,17 +47,35 @@ export const realStages: RunStages = {
       dtype: setup.dtype,
       device: setup.device as Device,
       batchSize: setup.batchSize,
+      cache: context.cache,
+      shardSize: context.shardSize,
+      incoming: context.incoming,
+      incomingExpected: context.incomingExpected,
       signal: context.signal,
       onEvent: context.onEvent,
     });
-    const metadata = report.metadata;
+    if ('empty' in outcome)
+      return {
+        ok: 0,
+        failed: outcome.failures.length,
+        failures: outcome.failures,
+        cacheHits: 0,
+        interrupted: outcome.interrupted,
+        imagesPerSecond: 0,
+        outputFiles: [],
+        collection: null,
+      };
+    const {metadata, sync, paths} = outcome;
+    const run = metadata.collection?.run;
     return {
-      ok: metadata.counts.ok,
-      failed: metadata.counts.failed,
+      ok: sync.appended,
+      failed: run?.failed ?? metadata.counts.failed,
       failures: metadata.failures,
+      cacheHits: run?.cache_hits ?? 0,
       interrupted: metadata.interrupted,
       imagesPerSecond: metadata.images_per_second,
-      outputFiles: [report.paths.embeddings, report.paths.filenames, report.paths.metadata],
+      outputFiles: [paths.embeddings, paths.filenames, paths.metadata],
+      collection: sync,
     };
   },
 };
