@@ -152,11 +152,14 @@ function row(cells: string[]): string {
     .trimEnd();
 }
 
-/** Appends a run to the committed history (a JSON array), atomically. */
-export async function appendHistory(path: string, report: BenchReport): Promise<void> {
+/**
+ * Appends a run to the committed history (a JSON array), atomically. Other benches' entries (bench/duplicates-
+ * scale.ts) share the file and say which bench they are in a `bench` field.
+ */
+export async function appendHistory(path: string, report: BenchReport | {bench: string}): Promise<void> {
   const history = await readFile(path, 'utf8').then(
-    (text) => JSON.parse(text) as BenchReport[],
-    () => [] as BenchReport[],
+    (text) => JSON.parse(text) as unknown[],
+    () => [] as unknown[],
   );
   history.push(report);
   await writeFileAtomic(path, `${JSON.stringify(history, null, 2)}\n`);

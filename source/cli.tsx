@@ -4,6 +4,7 @@
 // `node dist/source/cli.js` starts without the tuning; `env -S` is everywhere onnxruntime-node runs.
 import meow from 'meow';
 import {type Command, globalFlags, type Io} from './commands/command.js';
+import {isQuitting, quitNow} from './commands/forced-quit.js';
 import {reportError} from './commands/output.js';
 import {commandLoaders} from './commands/registry.js';
 import {unknownFlagError} from './commands/unknown-flags.js';
@@ -79,17 +80,15 @@ async function main(): Promise<number> {
 
   const controller = new AbortController();
   let interrupts = 0;
-  const onSignal = () => {
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     interrupts++;
-    if (interrupts === 1) {
+    // The dashboard's forced quit restores the terminal first, so its next Ctrl+C arrives here as a signal.
+    if (interrupts === 1 && !isQuitting()) {
       io.stderr.write('\nstopping… (press Ctrl+C again to quit at once)\n');
       controller.abort();
-    } else {
-      process.exit(130);
-    }
+    } else quitNow(signal, {stderr: io.stderr});
   };
-  // A forced quit (the second Ctrl+C, here or in the dashboard) leaves through process.exit: take the temp files
-  // being written with us, as an orderly stop would.
+  // Any other way out (process.exit on a bug) takes the temp files being written with it too.
   process.once('exit', removeTrackedTempFiles);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -9,6 +9,7 @@ import {reducePull, startPull} from '../ui/pull-progress.js';
 import type {PullView} from '../ui/setup-screen.js';
 import type {CommandContext} from './command.js';
 import {defineCommand} from './command.js';
+import {quitNow} from './forced-quit.js';
 import {isInteractive, runFlags, runFlagsHelp} from './run.js';
 
 type DashboardContext = Pick<CommandContext<unknown>, 'io' | 'env' | 'signal' | 'flags'>;
@@ -90,9 +91,9 @@ export async function openDashboard(
     renderValidation: ({embeddingsDir, onBack}: {embeddingsDir: string; onBack: () => void}) => (
       <BackFrame onBack={onBack}>
         <ValidationScreen
-          run={async function* (signal) {
+          run={async (control) => {
             const {validateOutputs} = await import('../core/validate/validate-outputs.js');
-            return yield* validateOutputs({dir: embeddingsDir, modelsDir}, signal);
+            return validateOutputs({dir: embeddingsDir, modelsDir, ...control});
           }}
         />
       </BackFrame>
@@ -126,9 +127,8 @@ export async function openDashboard(
           );
         }}
         onForceExit={() => {
-          // Unmounting restores the terminal (raw mode off, cursor shown) before we leave without waiting.
-          instance.unmount();
-          process.exit(130);
+          // Unmounting restores the terminal (raw mode off, cursor shown) before the forced quit.
+          quitNow('SIGINT', {stderr: io.stderr, restoreTerminal: () => instance.unmount()});
         }}
       />,
       {

@@ -91,7 +91,7 @@ function progressPrinter(io: Io): (event: EmbedEvent) => void {
         break;
       }
       case 'writing':
-        if (tty) io.stderr.write('\n');
+        io.stderr.write(tty ? '\nwriting outputs…\n' : 'writing outputs…\n');
         break;
       default:
         break;

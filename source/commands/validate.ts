@@ -1,8 +1,7 @@
-import {isAbortError} from '../core/errors.js';
 import {resolveModelsDir} from '../core/model/model-folder.js';
 import type {CheckResult, ValidationReport} from '../core/validate/types.js';
 import {DEFAULT_SAMPLE} from '../core/validate/types.js';
-import {runValidation} from '../core/validate/validate-outputs.js';
+import {validateOutputs} from '../core/validate/validate-outputs.js';
 import {defineCommand, type Io} from './command.js';
 import {printJson, printLine} from './output.js';
 
@@ -64,7 +63,8 @@ export const validateCommand = defineCommand({
     --models-dir D   where models live (default ./models, or $VISUAL_CORTEX_MODELS)
     --json           print the report as JSON
 
-  Exit status: 0 when all five checks pass, 1 when one fails, 2 for a usage error (e.g. no such folder).
+  Exit status: 0 when all five checks pass, 1 when one fails, 2 for a usage error (e.g. no such folder),
+  130 when stopped (Ctrl+C).
 
   Examples
     $ visual-cortex validate
@@ -78,37 +78,31 @@ export const validateCommand = defineCommand({
   },
   async run({flags, io, signal, env}) {
     const json = Boolean(flags.json);
-    try {
-      const report = await runValidation(
-        {
-          dir: flags.dir,
-          modelsDir: resolveModelsDir(flags.modelsDir, env),
-          model: flags.model || undefined,
-          sample: flags.sample,
-          seed: flags.seed,
-        },
-        signal,
-        (event) => {
-          if (json) return;
-          if (
-            event.type === 'check-passed' ||
-            event.type === 'check-failed' ||
-            event.type === 'check-skipped'
-          ) {
-            printEvent(io, event.result);
-          }
-        },
-      );
-      if (json) printJson(io, report);
-      else {
-        printLine(io, formatVerdict(report));
-        if (report.sample > 0) printLine(io, `  (spot check: ${report.sample} images, seed ${report.seed})`);
-      }
-      return report.passed ? 0 : 1;
-    } catch (error) {
-      if (!isAbortError(error)) throw error;
-      io.stderr.write('validation stopped\n');
-      return 130;
+    const report = await validateOutputs({
+      dir: flags.dir,
+      modelsDir: resolveModelsDir(flags.modelsDir, env),
+      model: flags.model || undefined,
+      sample: flags.sample,
+      seed: flags.seed,
+      signal,
+      onEvent: (event) => {
+        if (json) return;
+        if (
+          event.type === 'check-passed' ||
+          event.type === 'check-failed' ||
+          event.type === 'check-skipped'
+        ) {
+          printEvent(io, event.result);
+        }
+      },
+    });
+    if (json) printJson(io, report);
+    if (report.interrupted) io.stderr.write('validation stopped\n');
+    else if (!json) {
+      printLine(io, formatVerdict(report));
+      if (report.sample > 0) printLine(io, `  (spot check: ${report.sample} images, seed ${report.seed})`);
     }
+    if (report.interrupted) return 130;
+    return report.passed ? 0 : 1;
   },
 });

@@ -6,11 +6,10 @@
  */
 import {createHash} from 'node:crypto';
 import {createReadStream} from 'node:fs';
-import {type FileHandle, mkdir, open, readdir, rename, rm} from 'node:fs/promises';
-import {basename, dirname, join} from 'node:path';
+import {type FileHandle, mkdir, open, rename, rm} from 'node:fs/promises';
+import {dirname} from 'node:path';
 import {syncDirectory} from './fs/atomic-write.js';
-import {isProcessAlive} from './fs/pid-lock.js';
-import {trackTempFile, untrackTempFile} from './fs/temp-files.js';
+import {removeStaleTempFiles, tempPathFor, trackTempFile, untrackTempFile} from './fs/temp-files.js';
 import {float32MatrixHeader} from './npy.js';
 
 export interface FileFingerprint {
@@ -32,15 +31,12 @@ export class Float32NpyStream {
     this.offset = headerBytes;
   }
 
-  /** Starts the temp file for `path`; removes temp files of earlier runs whose process is gone. */
+  /** Starts the temp file for `path`; removes every temp file of earlier runs whose process is gone. */
   static async create(path: string, columns: number, maxRows: number): Promise<Float32NpyStream> {
     const directory = dirname(path);
     await mkdir(directory, {recursive: true});
-    await removeStaleTempFiles(directory, basename(path));
-    const tempPath = join(
-      directory,
-      `${tempPrefix(basename(path))}${process.pid}-${Date.now().toString(36)}`,
-    );
+    await removeStaleTempFiles(directory);
+    const tempPath = tempPathFor(path);
     const handle = await open(tempPath, 'wx');
     trackTempFile(tempPath);
     const headerBytes = float32MatrixHeader(maxRows, columns).byteLength;
@@ -100,10 +96,6 @@ export class Float32NpyStream {
   }
 }
 
-function tempPrefix(name: string): string {
-  return `.tmp-${name}-stream-`;
-}
-
 async function fingerprintFile(path: string): Promise<FileFingerprint> {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -112,15 +104,4 @@ async function fingerprintFile(path: string): Promise<FileFingerprint> {
     bytes += chunk.byteLength;
   }
   return {bytes, sha256: hash.digest('hex')};
-}
-
-/** A run killed outright (SIGKILL, power loss) leaves its temp file; the next run into the folder removes it. */
-async function removeStaleTempFiles(directory: string, name: string): Promise<void> {
-  const prefix = tempPrefix(name);
-  for (const entry of await readdir(directory)) {
-    if (!entry.startsWith(prefix)) continue;
-    const pid = Number(entry.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid))
-      await rm(join(directory, entry), {force: true});
-  }
 }

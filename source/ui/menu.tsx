@@ -1,5 +1,5 @@
 import {Box, Text, useInput} from 'ink';
-import {useState} from 'react';
+import {useRef, useState} from 'react';
 
 /** The dashboard's home: a list of [id, label] items. */
 export function Menu({
@@ -9,11 +9,17 @@ export function Menu({
   items: readonly (readonly [string, string])[];
   onChoose: (item: string) => void;
 }) {
-  const [index, setIndex] = useState(0);
+  const [index, setIndexState] = useState(0);
+  // Keys read the choice from a ref: ↓ then Enter can both arrive before the next render.
+  const indexRef = useRef(0);
+  const setIndex = (next: number) => {
+    indexRef.current = next;
+    setIndexState(next);
+  };
   useInput((_input, key) => {
-    if (key.upArrow) setIndex((i) => Math.max(0, i - 1));
-    else if (key.downArrow) setIndex((i) => Math.min(items.length - 1, i + 1));
-    else if (key.return) onChoose(items[index]?.[0] ?? 'quit');
+    if (key.upArrow) setIndex(Math.max(0, indexRef.current - 1));
+    else if (key.downArrow) setIndex(Math.min(items.length - 1, indexRef.current + 1));
+    else if (key.return) onChoose(items[indexRef.current]?.[0] ?? 'quit');
   });
   return (
     <Box flexDirection="column">

@@ -60,6 +60,8 @@ export function SetupScreen(props: SetupScreenProps) {
     setFocusState(focusRef.current);
   };
   const [mode, setMode] = useState<Mode>({kind: 'form'});
+  const modeRef = useRef(mode);
+  modeRef.current = mode;
   const [attempted, setAttempted] = useState(false);
   const [localMessage, setLocalMessage] = useState<string | null>(null);
   const rows = setupRows(values, props.models);
@@ -151,6 +153,10 @@ export function SetupScreen(props: SetupScreenProps) {
               <TextField
                 value={values[field]}
                 focus={focused}
+                isFocused={() => {
+                  const live = focusedRow();
+                  return modeRef.current.kind === 'form' && live?.kind === 'field' && live.field === field;
+                }}
                 showCursor={focused}
                 onChange={(value) => setValues((v) => ({...v, [field]: value}))}
               />

@@ -11,8 +11,14 @@ export interface TextFieldProps {
   value: string;
   onChange: (value: string) => void;
   onSubmit?: (value: string) => void;
-  /** Whether keys go to this field (default true). */
+  /** Whether the field shows as focused, and (without `isFocused`) whether keys go to it (default true). */
   focus?: boolean;
+  /**
+   * Whether keys go to this field, asked as each key arrives. A screen that moves the focus between fields
+   * passes it: a field's `focus` changes with the next render, but its key handler is swapped only after that
+   * render is drawn, so a key typed just after the move went to the field the focus had left.
+   */
+  isFocused?: () => boolean;
   showCursor?: boolean;
   placeholder?: string;
 }
@@ -22,9 +28,13 @@ export function TextField({
   onChange,
   onSubmit,
   focus = true,
+  isFocused,
   showCursor = true,
   placeholder = '',
 }: TextFieldProps) {
+  // The latest props for a handler that may still be the one an earlier render subscribed.
+  const latest = useRef({isFocused, onChange, onSubmit});
+  latest.current = {isFocused, onChange, onSubmit};
   // `emitted`: values sent to onChange that have not come back as `value` yet.
   const field = useRef({value, cursor: value.length, seen: value, emitted: [] as string[]});
   const [, redraw] = useReducer((count: number) => count + 1, 0);
@@ -40,10 +50,12 @@ export function TextField({
 
   useInput(
     (input, key) => {
+      const {isFocused: askFocus, onChange: change, onSubmit: submit} = latest.current;
+      if (askFocus && !askFocus()) return;
       if (key.upArrow || key.downArrow || key.tab || key.escape || key.pageUp || key.pageDown) return;
       if (key.ctrl && input === 'c') return;
       const current = field.current;
-      if (key.return) return onSubmit?.(current.value);
+      if (key.return) return submit?.(current.value);
       let {value: next, cursor} = current;
       if (key.leftArrow) cursor = Math.max(0, cursor - 1);
       else if (key.rightArrow) cursor = Math.min(next.length, cursor + 1);
@@ -60,10 +72,10 @@ export function TextField({
         cursor,
         emitted: changed ? [...current.emitted, next] : current.emitted,
       };
-      if (changed) onChange(next);
+      if (changed) change(next);
       else if (cursor !== current.cursor) redraw();
     },
-    {isActive: focus},
+    {isActive: isFocused ? true : focus},
   );
 
   const {value: shown, cursor} = field.current;

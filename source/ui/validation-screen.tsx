@@ -1,7 +1,7 @@
 /**
  * The validation screen: the five checks, each pending, running (spinner and progress), then passed, failed (with
  * the details that explain it) or skipped (with why), and the verdict. It only renders events: `run` starts the
- * core's validation (the dashboard passes e.g. `(signal) => validateOutputs(options, signal)`).
+ * core's validation (the dashboard passes e.g. `(control) => validateOutputs({...options, ...control})`).
  */
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
@@ -69,7 +69,10 @@ export interface ValidationScreenProps {
    * Starts a validation run. Called once, when the screen mounts (remount it, e.g. with a new `key`, to run
    * again); the screen aborts the run when it unmounts.
    */
-  run: (signal: AbortSignal) => AsyncIterable<ValidationEvent>;
+  run: (control: {
+    signal: AbortSignal;
+    onEvent: (event: ValidationEvent) => void;
+  }) => Promise<ValidationReport>;
   onDone?: (report: ValidationReport) => void;
 }
 
@@ -126,19 +129,20 @@ export function ValidationScreen({run, onDone}: ValidationScreenProps) {
   onDoneRef.current = onDone;
   useEffect(() => {
     const controller = new AbortController();
-    (async () => {
-      try {
-        for await (const event of runRef.current(controller.signal)) {
-          if (controller.signal.aborted) return;
-          dispatch(event);
-          if (event.type === 'verdict') onDoneRef.current?.(event.report);
-        }
-      } catch (error) {
-        if (controller.signal.aborted || isAbortError(error)) return;
+    const {signal} = controller;
+    const onEvent = (event: ValidationEvent) => {
+      if (!signal.aborted) dispatch(event);
+    };
+    runRef.current({signal, onEvent}).then(
+      (report) => {
+        if (!report.interrupted && !signal.aborted) onDoneRef.current?.(report);
+      },
+      (error: unknown) => {
+        if (signal.aborted || isAbortError(error)) return;
         const message = error instanceof Error ? error.message : String(error);
         dispatch({type: 'error', message, hint: isUserError(error) ? error.hint : undefined});
-      }
-    })();
+      },
+    );
     return () => controller.abort();
   }, []);
 

@@ -7,7 +7,7 @@ import {mergeCollection} from '../../source/core/collection/merge.js';
 import {openCollection} from '../../source/core/collection/reader.js';
 import {type EmbedOptions, embedImages} from '../../source/core/embed/embed-images.js';
 import {createSearcher} from '../../source/core/search/searcher.js';
-import {runValidation} from '../../source/core/validate/validate-outputs.js';
+import {validateOutputs as runValidation} from '../../source/core/validate/validate-outputs.js';
 import {fixtureEmbedOptions, fixtureImages, tinyClip} from '../embed/helpers.js';
 import {leftovers} from './helpers.js';
 

@@ -6,7 +6,7 @@ import {after, before, test} from 'node:test';
 import {embedImages} from '../../source/core/embed/embed-images.js';
 import {writeEmbeddingOutputs} from '../../source/core/embed/outputs.js';
 import {createSearcher} from '../../source/core/search/searcher.js';
-import {runValidation} from '../../source/core/validate/validate-outputs.js';
+import {validateOutputs as runValidation} from '../../source/core/validate/validate-outputs.js';
 import {openCollectionBackend} from '../../source/server/collection-backend.js';
 import {fixtureEmbedOptions} from '../embed/helpers.js';
 import {concat, unitRows} from './helpers.js';

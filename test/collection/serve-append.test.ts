@@ -35,7 +35,8 @@ before(async () => {
     shardSize: 4,
   });
   const backend = await openCollectionBackend({dir: embeddings, modelsDir: join(root, 'models')});
-  server = await buildServer({backend});
+  // Uploads need a token; six at once are allowed here (the default holds two and answers 503 beyond).
+  server = await buildServer({backend, token: TOKEN, maxConcurrentUploads: 8});
   base = await server.listen({host: '127.0.0.1', port: 0});
 });
 
@@ -43,6 +44,9 @@ after(async () => {
   await server?.close();
   await rm(root, {recursive: true, force: true});
 });
+
+const TOKEN = 'append-test-token';
+const auth = {headers: {authorization: `Bearer ${TOKEN}`}};
 
 /** A distinct small PNG per index. */
 function picture(index: number): Promise<Buffer> {
@@ -64,7 +68,11 @@ async function upload(
   const form = new FormData();
   for (const [index, bytes] of images.entries())
     form.append('files', new Blob([new Uint8Array(bytes)], {type: 'image/png'}), `p${index}.png`);
-  const response = await fetch(`${base}/api/embed`, {method: 'POST', body: form});
+  const response = await fetch(`${base}/api/embed`, {
+    method: 'POST',
+    body: form,
+    headers: {authorization: `Bearer ${TOKEN}`},
+  });
   return {status: response.status, body: (await response.json()) as {added: {id: number; file: string}[]}};
 }
 
@@ -77,8 +85,8 @@ test('uploads append shards while searches run: no search fails, no row lost or 
   const searches: Promise<number>[] = [];
   const uploads = batches.map((images) => upload(images));
   for (let round = 0; round < 40; round++) {
-    searches.push(fetch(`${base}/api/search?q=a%20photo&k=5`).then((response) => response.status));
-    searches.push(fetch(`${base}/api/search?id=${round % 8}&k=3`).then((response) => response.status));
+    searches.push(fetch(`${base}/api/search?q=a%20photo&k=5`, auth).then((response) => response.status));
+    searches.push(fetch(`${base}/api/search?id=${round % 8}&k=3`, auth).then((response) => response.status));
   }
   const statuses = await Promise.all(searches);
   assert.deepEqual(new Set(statuses), new Set([200]), 'every search succeeded');
@@ -96,7 +104,7 @@ test('uploads append shards while searches run: no search fails, no row lost or 
     Array.from({length: 18}, (_, index) => 8 + index),
   );
 
-  const stats = (await (await fetch(`${base}/api/stats`)).json()) as {count: number};
+  const stats = (await (await fetch(`${base}/api/stats`, auth)).json()) as {count: number};
   assert.equal(stats.count, 26);
   const stored = await openCollection(embeddings);
   assert.equal(stored.files.length, 26);
@@ -111,7 +119,7 @@ test('uploads append shards while searches run: no search fails, no row lost or 
   // An image search by the uploaded bytes finds its row.
   const response = await fetch(`${base}/api/search?k=1`, {
     method: 'POST',
-    headers: {'content-type': 'image/png'},
+    headers: {'content-type': 'image/png', authorization: `Bearer ${TOKEN}`},
     body: new Uint8Array(batches[2]![1]!),
   });
   const found = (await response.json()) as {results: {file: string; score: number}[]};
@@ -121,7 +129,7 @@ test('uploads append shards while searches run: no search fails, no row lost or 
 });
 
 test('rows another writer added meanwhile are read before the upload; the view is rebuilt on close', async () => {
-  const before = (await (await fetch(`${base}/api/stats`)).json()) as {count: number};
+  const before = (await (await fetch(`${base}/api/stats`, auth)).json()) as {count: number};
   // A writer outside the server (e.g. a cluster job) adds a shard of two rows of the right width.
   const collection = await openCollection(embeddings);
   const {header} = collection;
@@ -130,7 +138,7 @@ test('rows another writer added meanwhile are read before the upload; the view i
   const result = await upload([await picture(500)]);
   assert.equal(result.status, 201);
   assert.equal(result.body.added[0]!.id, before.count + 2);
-  const stats = (await (await fetch(`${base}/api/stats`)).json()) as {count: number};
+  const stats = (await (await fetch(`${base}/api/stats`, auth)).json()) as {count: number};
   assert.equal(stats.count, before.count + 3);
   await server.close();
   const metadata = JSON.parse(await readFile(join(embeddings, 'metadata.json'), 'utf8'));

@@ -7,6 +7,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'source', 'cli.js');
@@ -21,7 +22,7 @@ describe('run and presets from the built binary (no TTY)', () => {
       encoding: 'utf8',
       input: '',
       env: {PATH: process.env.PATH, HOME: dir, VISUAL_CORTEX_CONFIG_DIR: join(dir, 'config')},
-      timeout: 120_000,
+      timeout: HANG_GUARD_MS,
     });
     return {code: result.status, stdout: result.stdout, stderr: result.stderr};
   };

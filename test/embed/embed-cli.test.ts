@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {deviceAvailability} from '../../source/core/runtime/onnx.js';
+import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
 import {turboJpegOrSkip} from '../helpers/turbojpeg.js';
 import {compareWithGolden, fixtureImages, readOutputs, repoRoot, tinyClip} from './helpers.js';
 
@@ -30,7 +31,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
         VISUAL_CORTEX_CACHE: join(work, 'cache.sqlite'),
         ...env,
       },
-      timeout: 120_000,
+      timeout: HANG_GUARD_MS,
     },
   );
   return {code: result.status, stdout: result.stdout, stderr: result.stderr};
@@ -52,7 +53,7 @@ test('visual-cortex embed --json embeds the fixture images and prints the report
   ]);
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout);
-  assert.deepEqual(report.counts, {inputs: 8, ok: 8, failed: 0, cache_hits: 0, skipped: 0});
+  assert.deepEqual(report.counts, {inputs: 8, ok: 8, failed: 0, cache_hits: 0, skipped: 0, not_reached: 0});
   assert.equal(report.batch_size, 5);
   assert.equal(report.outputs.embeddings, join(output, 'image_embeddings.npy'));
   assert.match(run.stderr, /embedded 8\/8 \(100%\)/, 'plain progress lines when not on a terminal');

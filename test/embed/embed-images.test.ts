@@ -44,7 +44,14 @@ test('embeddings of the fixture images match the reference and load in numpy', a
     assert.equal(result.nearest, result.name, `${result.name} is nearest to ${result.nearest}`);
   }
   assert.deepEqual(report.metadata, outputs.metadata);
-  assert.deepEqual(outputs.metadata.counts, {inputs: 8, ok: 8, failed: 0, cache_hits: 0, skipped: 0});
+  assert.deepEqual(outputs.metadata.counts, {
+    inputs: 8,
+    ok: 8,
+    failed: 0,
+    cache_hits: 0,
+    skipped: 0,
+    not_reached: 0,
+  });
   assert.equal(outputs.metadata.interrupted, false);
   assert.deepEqual(events.slice(0, 3), ['scanned', 'model-loading', 'model-loaded']);
   assert.equal(report.metadata.started_at, '2026-01-02T03:04:05.000Z');
@@ -131,7 +138,14 @@ test('bad files become failures with reasons while the rest embed', async () => 
   });
   const outputs = await readOutputs(outputDir);
   assert.deepEqual(outputs.filenames, ['photo.jpg', 'sub/deeper/picture.webp']);
-  assert.deepEqual(report.metadata.counts, {inputs: 6, ok: 2, failed: 4, cache_hits: 0, skipped: 1});
+  assert.deepEqual(report.metadata.counts, {
+    inputs: 6,
+    ok: 2,
+    failed: 4,
+    cache_hits: 0,
+    skipped: 1,
+    not_reached: 0,
+  });
   const reasons = new Map(report.metadata.failures.map((failure) => [failure.file, failure.reason]));
   assert.deepEqual([...reasons.keys()], ['corrupt.png', 'empty.png', 'not-an-image.jpg', 'truncated.jpg']);
   assert.deepEqual(failures, [...reasons.keys()]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
 
 test('closing the preprocessing pool keeps the process alive until its workers have exited', () => {
   // Seen before the fix: a run's final close left pending with nothing else to do, the event loop drained and
@@ -9,7 +10,7 @@ test('closing the preprocessing pool keeps the process alive until its workers h
   const child = spawnSync(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(new URL('children/close-pools.ts', import.meta.url))],
-    {encoding: 'utf8', timeout: 120_000},
+    {encoding: 'utf8', timeout: HANG_GUARD_MS},
   );
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout.trim(), 'all closed');
@@ -19,7 +20,7 @@ test('closing a pool at any moment, while its workers start or decode, never tak
   const child = spawnSync(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(new URL('children/close-pools-early.ts', import.meta.url))],
-    {encoding: 'utf8', timeout: 180_000},
+    {encoding: 'utf8', timeout: HANG_GUARD_MS},
   );
   assert.equal(child.status, 0, child.stderr.slice(-2000));
   assert.equal(child.stdout.trim(), 'closed 40 pools');

@@ -13,6 +13,7 @@ import {
   loadHnswIndex,
 } from '../../source/core/search/hnsw-index.js';
 import {measureRecall, seededRandom} from '../../source/core/search/recall.js';
+import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
 
 const DIMS = 512;
 const random = seededRandom(1);
@@ -33,7 +34,9 @@ after(async () => {
   for (const dir of dirs) await rm(dir, {recursive: true, force: true});
 });
 
-test('HNSW recall@10 against exact search on 5,000 random unit vectors', {timeout: 120_000}, async () => {
+test('HNSW recall@10 against exact search on 5,000 random unit vectors', {
+  timeout: HANG_GUARD_MS,
+}, async () => {
   const matrix = unitMatrix(5000);
   const events: string[] = [];
   const index = await buildHnswIndex(matrix, {onEvent: (event) => events.push(event.type)});

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {rm} from 'node:fs/promises';
+import {readFile, rm, writeFile} from 'node:fs/promises';
+import {join, resolve} from 'node:path';
 import {after, test} from 'node:test';
+import {fingerprintBytes} from '../../source/core/fs/file-checksums.js';
+import {encodeUnicodeArray} from '../../source/core/npy.js';
+import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
 import {goldenMatrix, MODELS_DIR, makeFixtureCollection} from './fixture-collection.js';
 
 const dirs: string[] = [];
@@ -12,7 +16,7 @@ after(async () => {
 function cli(...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'search', ...args], {
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: HANG_GUARD_MS,
   });
   return {code: result.status, stdout: result.stdout, stderr: result.stderr};
 }
@@ -90,4 +94,34 @@ test('--build-index then --index hnsw; plain output; bad input exits 2 with a fi
   const empty = cli('--dir', dir);
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /error: nothing to search for\n {2}fix: give a text query/);
+});
+
+test('a mixed set (filenames that are not the ones metadata.json fingerprints) is refused with exit 2 and a fix', async () => {
+  const {dir, images} = await makeFixtureCollection();
+  dirs.push(dir);
+  // As embed writes it: metadata.json records each .npy's size and sha256.
+  const read = (name: string) => readFile(join(dir, name));
+  const metadata = {
+    model: {name: 'tiny-clip', path: resolve('test/fixtures/tiny-clip'), dtype: 'fp32'},
+    files: {
+      'image_embeddings.npy': fingerprintBytes(await read('image_embeddings.npy')),
+      'image_filenames.npy': fingerprintBytes(await read('image_filenames.npy')),
+    },
+  };
+  await writeFile(join(dir, 'metadata.json'), JSON.stringify(metadata));
+  const args = ['a', 'dog', '--dir', dir, '--models-dir', MODELS_DIR, '-k', '1'];
+  assert.equal(cli(...args).code, 0, 'the set as written searches');
+  // Another run's names, same count: every row would come back under another file's name.
+  await writeFile(
+    join(dir, 'image_filenames.npy'),
+    encodeUnicodeArray(images.map((name) => `other/${name}`)),
+  );
+  const mixed = cli(...args);
+  assert.equal(mixed.code, 2, mixed.stderr);
+  assert.equal(mixed.stdout, '');
+  assert.match(
+    mixed.stderr,
+    /error: the outputs in .* are not the set metadata\.json describes: image_filenames\.npy \(/,
+  );
+  assert.match(mixed.stderr, /fix: embed again into .* to write a matching set/);
 });

@@ -4,7 +4,7 @@ import {render} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
 import type {SearchResult} from '../../source/core/search/searcher.js';
 import {SearchScreen} from '../../source/ui/search-screen.js';
-import {KEYS, press, settle} from '../ui/keys.js';
+import {eventually, frameMatches, KEYS, press, settle} from '../ui/keys.js';
 
 const results = (query: string): SearchResult[] => [
   {rank: 1, id: 4, file: `best-for-${query}.jpg`, score: 0.3125},
@@ -21,21 +21,19 @@ test('typing searches after a pause and shows ranked results with scores', async
     <SearchScreen search={search} debounceMs={20} subtitle="2 images · tiny-clip fp32 · exact" />,
   );
   try {
-    await settle();
+    await frameMatches(lastFrame, /Results appear as you type/);
     assert.match(lastFrame() ?? '', /Search embeddings/);
     assert.match(lastFrame() ?? '', /2 images · tiny-clip fp32 · exact/);
-    assert.match(lastFrame() ?? '', /Results appear as you type/);
     stdin.write('red car');
-    await settle(120);
+    await frameMatches(lastFrame, /2 results in \d+ ms/);
     assert.deepEqual(queries, ['red car'], 'one search for the whole burst of typing');
     const frame = lastFrame() ?? '';
     assert.match(frame, /› red car/);
-    assert.match(frame, /2 results in \d+ ms/);
     assert.match(frame, /1\s+0\.3125\s+█+░*\s+best-for-red-car\.jpg/);
     assert.match(frame, /2\s+0\.2500\s+█+░*\s+second\.png/);
     // Enter searches at once, without waiting for the pause.
     await press(stdin, KEYS.enter);
-    assert.equal(queries.length, 2);
+    await eventually(() => assert.equal(queries.length, 2));
   } finally {
     unmount();
   }
@@ -46,14 +44,14 @@ test('a late answer to an older query never replaces the newer one', async () =>
   const search = (query: string) => new Promise<SearchResult[]>((resolve) => resolvers.set(query, resolve));
   const {lastFrame, stdin, unmount} = render(<SearchScreen search={search} debounceMs={5} />);
   try {
-    await settle();
+    await frameMatches(lastFrame, /Results appear as you type/);
     stdin.write('cat');
-    await settle(60);
-    assert.match(lastFrame() ?? '', /searching cat/);
+    await frameMatches(lastFrame, /searching cat/);
     stdin.write('s');
-    await settle(60);
+    await eventually(() => assert.ok(resolvers.has('cats')));
     resolvers.get('cats')?.(results('cats'));
-    await settle();
+    await frameMatches(lastFrame, /best-for-cats\.jpg/);
+    // The older answer comes last; it must not replace the newer one.
     resolvers.get('cat')?.(results('cat'));
     await settle();
     assert.match(lastFrame() ?? '', /best-for-cats\.jpg/);
@@ -72,12 +70,10 @@ test('errors show with their fix, and Esc goes back', async () => {
     <SearchScreen search={search} onBack={() => backs++} initialQuery='"cat" -' />,
   );
   try {
-    await settle(60);
-    assert.match(lastFrame() ?? '', /✗ the query ends with an operator/);
+    await frameMatches(lastFrame, /✗ the query ends with an operator/);
     assert.match(lastFrame() ?? '', /fix: write terms like "cat" - "dog"/);
     await press(stdin, KEYS.escape);
-    await settle(60);
-    assert.equal(backs, 1);
+    await eventually(() => assert.equal(backs, 1));
   } finally {
     unmount();
   }

@@ -5,6 +5,7 @@ import {after, test} from 'node:test';
 import {encodeFloat32Matrix} from '../../source/core/npy.js';
 import {buildSearchIndex} from '../../source/core/search/build-index.js';
 import {createSearcher} from '../../source/core/search/searcher.js';
+import {HANG_GUARD_MS} from '../helpers/hang-guard.js';
 import {goldenMatrix, goldenTexts, MODELS_DIR, makeFixtureCollection} from './fixture-collection.js';
 
 const dirs: string[] = [];
@@ -88,7 +89,7 @@ test('combined queries are the normalised weighted sum of normalised term vector
   }
 });
 
-test('an image query finds its own stored row first', {timeout: 60_000}, async () => {
+test('an image query finds its own stored row first', {timeout: HANG_GUARD_MS}, async () => {
   const {dir} = await collection();
   const searcher = await createSearcher({dir, modelsDir: MODELS_DIR});
   try {

@@ -22,8 +22,11 @@ export async function press(stdin: {write(data: string): void}, ...keys: string[
   }
 }
 
-/** Retries an assertion until it passes or the time is up (Ink renders asynchronously; the machine may be busy). */
-export async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
+/**
+ * Retries an assertion until it passes or the time is up (Ink renders asynchronously; the machine may be busy: on
+ * a shared 2-core host at load 15, a frame took over 3 s to follow a key). Returns as soon as the check passes.
+ */
+export async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -181,6 +181,19 @@ describe('set-up screen', () => {
     unmount();
   });
 
+  test('a key typed right after a focus move edits the field the focus moved to', async () => {
+    const {lastFrame, stdin, unmount} = renderSetup();
+    await settle();
+    await focusRow(stdin, lastFrame, 'Images');
+    await frameMatches(lastFrame, /› Images\s+100/);
+    // Both keys before the screen re-renders: the old field's handler is still the one subscribed then.
+    stdin.write(KEYS.up);
+    stdin.write(KEYS.backspace);
+    await frameMatches(lastFrame, /› Height\s+76\s/);
+    assert.match(lastFrame() ?? '', /Images\s+100\n/);
+    unmount();
+  });
+
   test('text typed faster than the screen renders keeps every key, and the cursor edits in place', async () => {
     const {lastFrame, stdin, unmount, calls} = renderSetup();
     await settle();

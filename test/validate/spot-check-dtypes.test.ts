@@ -7,7 +7,7 @@ import {join, resolve} from 'node:path';
 import {after, before, test} from 'node:test';
 import {embedImages} from '../../source/core/embed/embed-images.js';
 import {spotCheckMinCosine} from '../../source/core/validate/types.js';
-import {runValidation} from '../../source/core/validate/validate-outputs.js';
+import {validateOutputs as runValidation} from '../../source/core/validate/validate-outputs.js';
 
 const TINY_CLIP = resolve('test/fixtures/tiny-clip');
 const IMAGES = resolve('test/fixtures/images');

@@ -8,6 +8,7 @@ import type {ValidationEvent} from '../../source/core/validate/types.js';
 import {validateOutputs} from '../../source/core/validate/validate-outputs.js';
 import {
   createRunFixture,
+  dropFingerprints,
   editMetadata,
   type RunFixture,
   readMatrix,
@@ -39,13 +40,13 @@ function failures(report: Awaited<ReturnType<typeof validate>>, id: Parameters<t
 describe('validate: a real run', () => {
   test('all five checks pass, in order, each started before it finishes, then a verdict', async () => {
     const events: ValidationEvent[] = [];
-    for await (const event of validateOutputs({
+    const report = await validateOutputs({
       dir: fixture.outputDir,
       modelsDir: fixture.modelsDir,
       seed: 1,
-    })) {
-      events.push(event);
-    }
+      onEvent: (event) => events.push(event),
+    });
+    assert.equal(report.interrupted, false);
     const finished = events
       .filter((event) => event.type === 'check-passed')
       .map((event) => event.check.index);
@@ -128,6 +129,8 @@ describe('validate: broken outputs fail the right check', () => {
   test('shuffled filenames pass the static checks but fail the spot check', async () => {
     const dir = await fixture.copy('shuffled');
     await writeNames(dir, (await readNames(dir)).reverse());
+    // Without the fingerprints of newer writers, which would fail Metadata first (see the mixed-set test).
+    await dropFingerprints(dir);
     const report = await validate(fixture, dir);
     for (const id of ['structure', 'runtime', 'errors', 'metadata'] as const) {
       assert.equal(statusOf(report, id).status, 'passed', id);
@@ -152,11 +155,44 @@ describe('validate: broken outputs fail the right check', () => {
       failures(report, 'embeddings'),
       new RegExp(`1 rows hold NaN or Infinity: row 2 \\(${names[2]}\\)`),
     );
-    // Metadata still passes, noting that the matrix changed after the run wrote it.
-    assert.equal(statusOf(report, 'metadata').status, 'passed');
-    assert.ok(
-      statusOf(report, 'metadata').details.some((detail) => detail.message.includes('changed after the run')),
+    // Metadata fails too: the matrix is not the one the run wrote.
+    assert.match(
+      failures(report, 'metadata'),
+      /image_embeddings\.npy \([\d,]+ bytes, sha256 [0-9a-f]{12}…; metadata\.json records [\d,]+ bytes, [0-9a-f]{12}…\): the file changed after the run/,
     );
+  });
+
+  test('a mixed set (filenames of another run, same row count) fails Metadata, even with --sample 0', async () => {
+    const dir = await fixture.copy('mixed');
+    const names = await readNames(dir);
+    // Another run over a folder of the same size: other names, same count, aligned in every other respect.
+    await writeNames(
+      dir,
+      names.map((name) => name.replace(/^set\//, 'other/')),
+    );
+    const report = await validate(fixture, dir, {sample: 0});
+    assert.equal(report.passed, false);
+    assert.equal(statusOf(report, 'structure').status, 'passed');
+    assert.equal(statusOf(report, 'metadata').status, 'failed');
+    assert.match(
+      failures(report, 'metadata'),
+      /image_filenames\.npy .*: the file changed after the run wrote metadata\.json, or comes from another run \(embed again to write a matching set\)/,
+    );
+    assert.doesNotMatch(failures(report, 'metadata'), /image_embeddings\.npy/);
+  });
+
+  test('untouched outputs say their fingerprints match; outputs without them are not judged by them', async () => {
+    const pristine = await validate(fixture, fixture.outputDir, {sample: 0});
+    assert.ok(
+      statusOf(pristine, 'metadata').details.some(
+        (detail) =>
+          detail.kind === 'ok' &&
+          /sha256 of image_embeddings\.npy, image_filenames\.npy match/.test(detail.message),
+      ),
+    );
+    const dir = await fixture.copy('no-fingerprints');
+    await dropFingerprints(dir);
+    assert.ok((await validate(fixture, dir, {sample: 0})).passed);
   });
 
   test('rows that are not unit length, or zero, fail Embeddings', async () => {
@@ -278,24 +314,29 @@ describe('validate: broken outputs fail the right check', () => {
     await assert.rejects(validate(fixture, fixture.outputDir, {sample: -1}), UserError);
   });
 
-  test('aborting stops the run with an AbortError and closes the model', async () => {
+  test('aborting stops the run gracefully: an interrupted report of the finished checks; the model closed', async () => {
     const controller = new AbortController();
     const seen: string[] = [];
-    const run = validateOutputs(
-      {dir: fixture.outputDir, modelsDir: fixture.modelsDir, seed: 1},
-      controller.signal,
+    const report = await validateOutputs({
+      dir: fixture.outputDir,
+      modelsDir: fixture.modelsDir,
+      seed: 1,
+      signal: controller.signal,
+      onEvent: (event) => {
+        seen.push(event.type === 'verdict' ? 'verdict' : `${event.type}:${event.check.id}`);
+        // Abort once the shared embedder is open (check 3 started it), while check 5's spot check runs.
+        if (event.type === 'check-progress' && event.check.id === 'embeddings') controller.abort();
+      },
+    });
+    assert.equal(report.interrupted, true);
+    assert.equal(report.passed, false);
+    assert.deepEqual(
+      report.checks.map((check) => check.id),
+      ['structure', 'runtime', 'errors', 'metadata'],
     );
-    await assert.rejects(
-      (async () => {
-        for await (const event of run) {
-          seen.push(event.type);
-          // Abort once the shared embedder is open (check 3 started it).
-          if (event.type === 'check-passed' && event.check.id === 'errors') controller.abort();
-        }
-      })(),
-      (error: unknown) => error instanceof Error && error.name === 'AbortError',
-    );
-    assert.ok(!seen.includes('verdict'));
+    assert.ok(seen.includes('check-started:embeddings'));
+    assert.ok(!seen.some((entry) => /^check-(passed|failed|skipped):embeddings$/.test(entry)));
+    assert.equal(seen.at(-1), 'verdict');
     // A worker left open would keep this test process alive; the runner would then time out.
   });
 

@@ -14,7 +14,7 @@ import {
   readUnicodeArray,
 } from '../../source/core/npy.js';
 import type {CheckId, ValidateOptions, ValidationReport} from '../../source/core/validate/types.js';
-import {runValidation} from '../../source/core/validate/validate-outputs.js';
+import {validateOutputs} from '../../source/core/validate/validate-outputs.js';
 
 export const TINY_CLIP = resolve('test/fixtures/tiny-clip');
 export const FIXTURE_IMAGES = resolve('test/fixtures/images');
@@ -95,12 +95,19 @@ export async function editMetadata(dir: string, edit: (metadata: EmbedMetadata) 
   await writeFile(path, JSON.stringify(metadata, null, 2));
 }
 
+/** Removes metadata.json's `files` (as outputs of versions before the fingerprints have it). */
+export function dropFingerprints(dir: string): Promise<void> {
+  return editMetadata(dir, (metadata) => {
+    delete (metadata as Partial<EmbedMetadata>).files;
+  });
+}
+
 export function validate(
   fixture: RunFixture,
   dir: string,
   options: Partial<ValidateOptions> = {},
 ): Promise<ValidationReport> {
-  return runValidation({dir, modelsDir: fixture.modelsDir, seed: 7, ...options});
+  return validateOutputs({dir, modelsDir: fixture.modelsDir, seed: 7, ...options});
 }
 
 export function statusOf(report: ValidationReport, id: CheckId) {

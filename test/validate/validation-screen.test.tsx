@@ -9,7 +9,7 @@ import {
   type ValidationEvent,
   type ValidationReport,
 } from '../../source/core/validate/types.js';
-import {ValidationScreen} from '../../source/ui/validation-screen.js';
+import {ValidationScreen, type ValidationScreenProps} from '../../source/ui/validation-screen.js';
 
 const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,17 +47,34 @@ const result = (
 function scriptedRun(batches: ValidationEvent[][]) {
   const gates: (() => void)[] = [];
   let aborted = false;
-  async function* run(signal: AbortSignal): AsyncGenerator<ValidationEvent> {
+  const run: ValidationScreenProps['run'] = async ({signal, onEvent}) => {
     signal.addEventListener('abort', () => {
       aborted = true;
     });
+    let report: ValidationReport | undefined;
     for (const batch of batches) {
-      yield* batch;
+      for (const event of batch) {
+        onEvent(event);
+        if (event.type === 'verdict') report = event.report;
+      }
+      if (report) return report;
       await new Promise<void>((resolve) => gates.push(resolve));
     }
-  }
+    return {...REPORT, interrupted: true};
+  };
   return {run, release: () => gates.shift()?.(), wasAborted: () => aborted};
 }
+
+const REPORT: ValidationReport = {
+  dir: '/out',
+  passed: false,
+  passedCount: 4,
+  total: 5,
+  checks: [],
+  interrupted: false,
+  sample: 3,
+  seed: 1,
+};
 
 describe('ValidationScreen', () => {
   test('shows a spinner while a check runs, then ✓ or ✗ with the details that explain a failure', async () => {
@@ -65,15 +82,7 @@ describe('ValidationScreen', () => {
       {kind: 'ok', message: '8 x 512 float32, finite, unit rows'},
       {kind: 'fail', message: 'spot check: a.jpg re-embeds at cosine 0.98'},
     ]);
-    const report: ValidationReport = {
-      dir: '/out',
-      passed: false,
-      passedCount: 4,
-      total: 5,
-      checks: [],
-      sample: 3,
-      seed: 1,
-    };
+    const report = REPORT;
     const script = scriptedRun([
       [{type: 'check-started', check: info(1)}],
       [
@@ -126,8 +135,7 @@ describe('ValidationScreen', () => {
 
     const failing = render(
       <ValidationScreen
-        run={async function* () {
-          yield* [];
+        run={async () => {
           throw new UserError('no output folder at /x', 'pass --dir');
         }}
       />,

@@ -58,15 +58,20 @@ export function viewMetadata(facts: ViewFacts, now: Date = new Date()): Omit<Emb
   const run = manifest.last_run ?? neutralRun(now);
   const {counts: runCounts, ...runFields} = run;
   const failures = manifest.failures;
+  // Files an interrupted last run never tried; a finished run reached them all.
+  const notReached = run.interrupted
+    ? Math.max(0, runCounts.inputs - runCounts.ok - runCounts.failed - runCounts.kept)
+    : 0;
   return {
     schema_version: METADATA_SCHEMA_VERSION,
     ...runFields,
     model: {...header.model, decode: header.model.decode ?? 'exact', embedding_dim: header.embedding_dim},
     input_dir: header.images_dir,
     counts: {
-      inputs: facts.liveRows + failures.length,
+      inputs: facts.liveRows + failures.length + notReached,
       ok: facts.liveRows,
       failed: failures.length,
+      not_reached: notReached,
       cache_hits: Math.min(runCounts.cache_hits, facts.liveRows),
       skipped: runCounts.skipped,
     },

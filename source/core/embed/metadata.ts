@@ -35,14 +35,24 @@ export interface EmbedMetadata {
   intra_op_threads: number;
   inference_sessions: number;
   input_dir: string;
-  /** inputs = files tried (ok + failed); skipped = files not tried (plainly not images by extension). */
-  counts: {inputs: number; ok: number; failed: number; cache_hits: number; skipped: number};
+  /**
+   * inputs = image files found = ok + failed + not_reached; not_reached = files an interrupted run never tried
+   * (0 when it finished); skipped = files not counted as inputs (plainly not images by extension).
+   */
+  counts: {
+    inputs: number;
+    ok: number;
+    failed: number;
+    cache_hits: number;
+    skipped: number;
+    not_reached: number;
+  };
   failures: {file: string; reason: string}[];
   /**
    * load: model + sessions; preprocess: reading, hashing, decoding (summed per batch); inference: inside
    * session.run (summed over batches, so over sessions too); write: output files; total: wall clock.
    * Preprocessing of the next batch overlaps inference, and sessions overlap each other, so preprocess +
-   * inference (or inference alone) may exceed total.
+   * inference may exceed total, and inference alone may reach inference_sessions x total.
    */
   timings_seconds: {load: number; preprocess: number; inference: number; write: number; total: number};
   /** Images embedded (ok, cache hits included) per second of the embedding phase (after load, before write). */
@@ -100,7 +110,8 @@ export function roundSeconds(ms: number): number {
 export interface RunFacts {
   embedder: Embedder;
   inputDir: string;
-  counts: EmbedMetadata['counts'];
+  /** inputs = every image file found; not_reached follows from it. */
+  counts: Omit<EmbedMetadata['counts'], 'not_reached'>;
   failures: EmbedMetadata['failures'];
   /** Milliseconds: model load, preprocessing and inference (summed), and the embedding phase's wall time. */
   ms: {load: number; preprocess: number; inference: number; embed: number};
@@ -131,7 +142,7 @@ export function describeRun(facts: RunFacts): Omit<EmbedMetadata, 'files'> {
     inference_sessions: embedder.sessions,
     cpu_split: embedder.split(),
     input_dir: facts.inputDir,
-    counts,
+    counts: {...counts, not_reached: counts.inputs - counts.ok - counts.failed},
     failures: facts.failures,
     timings_seconds: {
       load: roundSeconds(ms.load),

@@ -2,9 +2,10 @@
  * The output set of an embed run. Each file is written atomically; metadata.json goes last and is the commit
  * marker: readers (validate, search, serve) check that its counts and dims agree with the two .npy files.
  */
-import {createHash} from 'node:crypto';
 import {join} from 'node:path';
 import {writeFileAtomic} from '../fs/atomic-write.js';
+import {fingerprintBytes} from '../fs/file-checksums.js';
+import {asCommit, removeStaleTempFiles} from '../fs/temp-files.js';
 import {encodeFloat32Matrix, encodeUnicodeArray} from '../npy.js';
 import {type FileFingerprint, Float32NpyStream} from '../npy-stream.js';
 import type {EmbedMetadata} from './metadata.js';
@@ -46,27 +47,28 @@ export async function writeEmbeddingOutputs(
   if (vectors instanceof Float32NpyStream && vectors.rows !== rows.count)
     throw new Error('row count does not match');
   const paths = outputPaths(outputDir);
-  let embeddings: FileFingerprint;
-  if (vectors instanceof Float32NpyStream) {
-    embeddings = await vectors.commit(paths.embeddings);
-  } else {
-    const matrix = encodeFloat32Matrix(vectors, rows.count, rows.dims);
-    await writeFileAtomic(paths.embeddings, matrix);
-    embeddings = fingerprint(matrix);
-  }
-  const filenames = encodeUnicodeArray(rows.filenames);
-  await writeFileAtomic(paths.filenames, filenames);
-  const committed: EmbedMetadata = {
-    ...describe(),
-    files: {
-      [OUTPUT_FILES.embeddings]: embeddings,
-      [OUTPUT_FILES.filenames]: fingerprint(filenames),
-    },
-  };
-  await writeFileAtomic(paths.metadata, `${JSON.stringify(committed, null, 2)}\n`);
-  return {paths, metadata: committed};
-}
-
-function fingerprint(data: Uint8Array): FileFingerprint {
-  return {bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex')};
+  // The three renames make one set: a forced quit lets them finish rather than leave a mixed or partial set.
+  return asCommit(async () => {
+    // Every writer of the set removes what crashed writers left (the stream does too, as it starts).
+    await removeStaleTempFiles(outputDir);
+    let embeddings: FileFingerprint;
+    if (vectors instanceof Float32NpyStream) {
+      embeddings = await vectors.commit(paths.embeddings);
+    } else {
+      const matrix = encodeFloat32Matrix(vectors, rows.count, rows.dims);
+      await writeFileAtomic(paths.embeddings, matrix);
+      embeddings = fingerprintBytes(matrix);
+    }
+    const filenames = encodeUnicodeArray(rows.filenames);
+    await writeFileAtomic(paths.filenames, filenames);
+    const committed: EmbedMetadata = {
+      ...describe(),
+      files: {
+        [OUTPUT_FILES.embeddings]: embeddings,
+        [OUTPUT_FILES.filenames]: fingerprintBytes(filenames),
+      },
+    };
+    await writeFileAtomic(paths.metadata, `${JSON.stringify(committed, null, 2)}\n`);
+    return {paths, metadata: committed};
+  });
 }

@@ -1,7 +1,6 @@
-import {randomBytes} from 'node:crypto';
 import {mkdir, open, rename, rm} from 'node:fs/promises';
-import {basename, dirname, join} from 'node:path';
-import {trackTempFile, untrackTempFile} from './temp-files.js';
+import {dirname} from 'node:path';
+import {tempPathFor, trackTempFile, untrackTempFile} from './temp-files.js';
 
 /** Options of writeFileAtomic. */
 export interface AtomicWriteOptions {
@@ -15,19 +14,8 @@ export interface AtomicWriteOptions {
   createDirectory?: boolean;
 }
 
-/**
- * Temp names carry the pid and a counter from a random start: unique within the process, and unlikely to meet
- * another host's on a shared folder. A fresh randomBytes(4) per file cost ~34 µs of the main thread, 2% of the
- * downloader's per-image time over raw loopback (CPU profile, 1,000 images).
- */
-let tempCounter = randomBytes(4).readUInt32BE(0);
-
 /** Where writeFileAtomic stages `path` (a new name on every call); exported so tests make realistic leftovers. */
-export function atomicTempPath(path: string): string {
-  tempCounter = (tempCounter + 1) >>> 0;
-  const suffix = `${process.pid}-${tempCounter.toString(16).padStart(8, '0')}`;
-  return join(dirname(path), `.tmp-${basename(path)}-${suffix}`);
-}
+export const atomicTempPath = tempPathFor;
 
 /**
  * Writes a file so that readers (and crashes) only ever see the old complete file or the new complete one:

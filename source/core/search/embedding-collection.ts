@@ -11,6 +11,7 @@ import {join} from 'node:path';
 import {isCollection} from '../collection/layout.js';
 import {openCollection} from '../collection/reader.js';
 import {UserError} from '../errors.js';
+import {changedFiles, describeChangedFile} from '../fs/file-checksums.js';
 import {NpyFormatError, readFloat32Matrix, readUnicodeArray} from '../npy.js';
 import type {EmbeddingMatrix} from './exact-search.js';
 
@@ -71,20 +72,6 @@ function normaliseRows(matrix: EmbeddingMatrix): void {
   }
 }
 
-/** A mixed set (a run killed between the renames of an earlier version) must not pair names with other rows. */
-function checkRecordedSums(dir: string, metadata: unknown, actual: Record<string, string>): void {
-  const files = (metadata as {files?: Record<string, {sha256?: unknown}>} | undefined)?.files;
-  if (!files || typeof files !== 'object') return;
-  for (const [name, sha256] of Object.entries(actual)) {
-    const recorded = files[name]?.sha256;
-    if (typeof recorded === 'string' && sha256 !== recorded)
-      throw new UserError(
-        `the outputs in ${dir} are not one set: ${name} does not match the SHA-256 metadata.json records (a run stopped while writing them, or a file was replaced)`,
-        're-run `visual-cortex embed` to write them together',
-      );
-  }
-}
-
 async function loadShards(dir: string): Promise<EmbeddingCollection> {
   const opened = await openCollection(dir);
   normaliseRows(opened.matrix);
@@ -113,6 +100,17 @@ export async function loadEmbeddingCollection(dir: string): Promise<EmbeddingCol
     if (read.status === 'rejected') throw read.reason;
     return read.value;
   }) as [Buffer, Buffer];
+  const metadata = await readMetadata(dir);
+  const changed = changedFiles(metadata.files, {
+    [EMBEDDINGS_FILE]: embeddingBytes,
+    [FILENAMES_FILE]: filenameBytes,
+  });
+  if (changed.length > 0) {
+    throw new UserError(
+      `the outputs in ${dir} are not the set metadata.json describes: ${changed.map(describeChangedFile).join('; ')}. A file changed after the run, or comes from another run, so names and rows may not match`,
+      `embed again into ${dir} to write a matching set (or run 'visual-cortex validate' to see what else differs)`,
+    );
+  }
   let matrix: EmbeddingMatrix;
   let files: string[];
   try {
@@ -132,20 +130,20 @@ export async function loadEmbeddingCollection(dir: string): Promise<EmbeddingCol
       're-run `visual-cortex embed` to rewrite the outputs together',
     );
   }
-  normaliseRows(matrix);
-  let model: CollectionModel = {};
-  let metadata: {model?: unknown; input_dir?: unknown} | undefined;
-  try {
-    metadata = JSON.parse(await readFile(join(dir, METADATA_FILE), 'utf8')) as typeof metadata;
-    if (metadata?.model && typeof metadata.model === 'object') model = metadata.model as CollectionModel;
-  } catch {
-    // Without metadata the caller must name the model (--model); it says so when it needs one.
-  }
   const embeddingsSha256 = sha256Of(embeddingBytes);
-  checkRecordedSums(dir, metadata, {
-    [EMBEDDINGS_FILE]: embeddingsSha256,
-    [FILENAMES_FILE]: sha256Of(filenameBytes),
-  });
-  const imagesDir = typeof metadata?.input_dir === 'string' ? metadata.input_dir : undefined;
+  normaliseRows(matrix);
+  const model =
+    metadata.model && typeof metadata.model === 'object' ? (metadata.model as CollectionModel) : {};
+  const imagesDir = typeof metadata.input_dir === 'string' ? metadata.input_dir : undefined;
   return {dir, matrix, files, model, embeddingsSha256, notes: [], imagesDir};
+}
+
+/** metadata.json as an object; empty when it is missing or unreadable (then the caller must name the model). */
+async function readMetadata(dir: string): Promise<{model?: unknown; files?: unknown; input_dir?: unknown}> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(join(dir, METADATA_FILE), 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
+  } catch {
+    return {};
+  }
 }

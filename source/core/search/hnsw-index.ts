@@ -8,6 +8,7 @@ import {readFile, rename, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import hnswlib from 'hnswlib-node';
 import {syncDirectory, writeFileAtomic} from '../fs/atomic-write.js';
+import {removeStaleTempFiles, tempPathFor, trackTempFile, untrackTempFile} from '../fs/temp-files.js';
 import type {EmbeddingMatrix} from './exact-search.js';
 import type {ScoredRow} from './top-k.js';
 
@@ -149,14 +150,18 @@ export async function saveHnswIndex(
   meta: Omit<HnswIndexMeta, 'format' | 'version' | 'space' | 'rows' | 'dims' | 'settings' | 'indexBytes'>,
 ): Promise<HnswIndexMeta> {
   const indexPath = join(dir, HNSW_INDEX_FILE);
-  const temp = join(dir, `.tmp-${HNSW_INDEX_FILE}-${process.pid}`);
+  await removeStaleTempFiles(dir);
+  const temp = tempPathFor(indexPath);
   await rm(join(dir, HNSW_META_FILE), {force: true});
+  trackTempFile(temp);
   try {
     index.native.writeIndexSync(temp);
     await rename(temp, indexPath);
   } catch (error) {
     await rm(temp, {force: true});
     throw error;
+  } finally {
+    untrackTempFile(temp);
   }
   await syncDirectory(dir);
   const full: HnswIndexMeta = {

@@ -77,6 +77,11 @@ export function createQueryEmbedder(options: QueryEmbedderOptions): QueryEmbedde
       let vector: Float32Array;
       if (term.kind === 'text') vector = checkDims(textVectors[nextText++]!, 'text');
       else if (term.kind === 'image') vector = await embedImage(term.image);
+      else if (term.kind === 'url')
+        throw new UserError(
+          `image links are not fetched for queries yet (${term.url})`,
+          'download the image and use image:PATH',
+        );
       else {
         if (!Number.isInteger(term.row) || term.row < 0 || term.row >= matrix.rows)
           throw new UserError(`there is no row id:${term.row}`, `ids go from 0 to ${matrix.rows - 1}`);

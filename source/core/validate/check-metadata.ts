@@ -2,9 +2,10 @@
  * Check 4: metadata.json matches its schema and tells the truth: counts agree with the matrix, timings and
  * throughput are plausible, and the model and dtype it names are the files that exist.
  */
-import {createHash} from 'node:crypto';
 import {readFile, stat} from 'node:fs/promises';
 import {join} from 'node:path';
+import {OUTPUT_FILES} from '../embed/outputs.js';
+import {changedFiles, describeChangedFile} from '../fs/file-checksums.js';
 import {PREPROCESS_VERSION} from '../image/clip-preprocess.js';
 import {isDtype, modelFileFor} from '../model/model-folder.js';
 import {
@@ -21,29 +22,48 @@ import {type CheckedMetadata, metadataSchemaErrors} from './metadata-schema.js';
 const ROUNDING_SLACK_SECONDS = 0.005;
 
 function checkCounts(metadata: CheckedMetadata, rows: number, findings: Findings): void {
-  const {inputs, ok, failed, cache_hits: cacheHits} = metadata.counts;
+  const {inputs, ok, failed, cache_hits: cacheHits, not_reached: notReached} = metadata.counts;
   const problems: string[] = [];
   if (ok !== rows) problems.push(`counts.ok is ${ok} but the matrix has ${rows} rows`);
-  if (ok + failed !== inputs)
+  if (notReached !== undefined) {
+    if (ok + failed + notReached !== inputs) {
+      const terms =
+        notReached > 0 ? 'counts.ok + counts.failed + counts.not_reached' : 'counts.ok + counts.failed';
+      problems.push(`${terms} = ${ok + failed + notReached}, but counts.inputs is ${inputs}`);
+    }
+    if (notReached > 0 && !metadata.interrupted)
+      problems.push(`counts.not_reached is ${notReached}, but the run was not interrupted`);
+  } else if (metadata.interrupted ? ok + failed > inputs : ok + failed !== inputs) {
+    // Earlier writers recorded no not_reached: an interrupted run's inputs then also count the files not reached.
     problems.push(`counts.ok + counts.failed = ${ok + failed}, but counts.inputs is ${inputs}`);
+  }
   if (metadata.failures.length !== failed) {
     problems.push(`counts.failed is ${failed} but ${metadata.failures.length} failures are listed`);
   }
   if (cacheHits > ok) problems.push(`counts.cache_hits (${cacheHits}) exceeds counts.ok (${ok})`);
   for (const problem of problems) findings.fail(problem);
-  if (problems.length === 0) findings.ok(`counts: ${inputs} inputs = ${ok} ok + ${failed} failed; rows = ok`);
+  const rest = inputs - ok - failed;
+  const notTried = rest > 0 ? ` + ${rest} not reached (interrupted)` : '';
+  if (problems.length === 0)
+    findings.ok(`counts: ${inputs} inputs = ${ok} ok + ${failed} failed${notTried}; rows = ok`);
 }
 
 function checkTimings(metadata: CheckedMetadata, findings: Findings): void {
   const {load, inference, write, total} = metadata.timings_seconds;
+  const sessions = metadata.inference_sessions ?? 1;
   const problems: string[] = [];
-  // Preprocessing overlaps inference (and may be summed over parallel decoders), so it is not bounded here;
-  // load and write are sequential phases, and inference runs on one session, one batch at a time.
+  // Load and write are sequential phases. Inference is summed over batches, and sessions run batches at once,
+  // so it is bounded by total per session. Preprocessing overlaps inference and is summed over parallel
+  // decoders, so it is not bounded here.
   if (load + write > total + ROUNDING_SLACK_SECONDS) {
     problems.push(`timings: load ${load}s + write ${write}s exceed total ${total}s`);
   }
-  if (inference > total + ROUNDING_SLACK_SECONDS) {
-    problems.push(`timings: inference ${inference}s exceeds total ${total}s`);
+  if (inference > sessions * total + ROUNDING_SLACK_SECONDS) {
+    problems.push(
+      sessions === 1
+        ? `timings: inference ${inference}s exceeds total ${total}s`
+        : `timings: inference ${inference}s (summed over ${sessions} sessions) exceeds ${sessions} x total ${total}s`,
+    );
   }
   const started = Date.parse(metadata.started_at);
   const finished = Date.parse(metadata.finished_at);
@@ -51,12 +71,15 @@ function checkTimings(metadata: CheckedMetadata, findings: Findings): void {
     problems.push(`finished_at (${metadata.finished_at}) is before started_at (${metadata.started_at})`);
   }
   for (const problem of problems) findings.fail(problem);
-  if (problems.length === 0) findings.ok(`timings plausible (total ${total}s, inference ${inference}s)`);
+  const over = sessions > 1 ? ` over ${sessions} sessions` : '';
+  if (problems.length === 0)
+    findings.ok(`timings plausible (total ${total}s, inference ${inference}s${over})`);
 }
 
 /**
  * images_per_second is measured over the embedding phase, which lies inside the run (so the rate cannot be
- * below ok / total) and contains every inference (so, without cache hits, it cannot exceed ok / inference).
+ * below ok / total) and contains every inference (so, without cache hits, it cannot exceed ok / inference per
+ * session: N sessions run N batches at once).
  */
 function checkThroughput(metadata: CheckedMetadata, findings: Findings): void {
   const rate = metadata.images_per_second;
@@ -70,15 +93,18 @@ function checkThroughput(metadata: CheckedMetadata, findings: Findings): void {
     return;
   }
   const floor = ok / (total + ROUNDING_SLACK_SECONDS);
+  const sessions = metadata.inference_sessions ?? 1;
   const ceiling =
-    cacheHits === 0 && inference > 0.05 ? ok / Math.max(0, inference - ROUNDING_SLACK_SECONDS) : undefined;
+    cacheHits === 0 && inference > 0.05
+      ? (ok * sessions) / Math.max(0, inference - ROUNDING_SLACK_SECONDS)
+      : undefined;
   if (rate < floor * 0.95) {
     findings.fail(
       `images_per_second ${rate} is implausibly low: ${ok} images in ${total}s is at least ${floor.toFixed(2)}/s`,
     );
   } else if (ceiling !== undefined && rate > ceiling * 1.05) {
     findings.fail(
-      `images_per_second ${rate} is implausibly high: ${ok} images needed ${inference}s of inference, at most ${ceiling.toFixed(2)}/s`,
+      `images_per_second ${rate} is implausibly high: ${ok} images needed ${inference}s of inference${sessions > 1 ? ` over ${sessions} sessions` : ''}, at most ${ceiling.toFixed(2)}/s`,
     );
   } else findings.ok(`throughput ${rate} images/s is consistent with ${ok} images in ${total}s`);
 }
@@ -111,25 +137,34 @@ async function checkModelFiles(
 }
 
 /**
- * Newer writers record each .npy's size and sha256. A mismatch means the file changed after the run; the other
- * checks judge whether the change broke anything, so this is a note, not a failure.
+ * Writers record each .npy's size and sha256 in metadata.json. A file that differs was changed after the run or
+ * comes from another run (a mixed set: old filenames beside new rows pass every other check when the row counts
+ * agree), so it fails.
  */
-async function noteChangedFiles(outputs: LoadedOutputs, findings: Findings): Promise<void> {
+async function checkFingerprints(outputs: LoadedOutputs, findings: Findings): Promise<void> {
   const files = outputs.metadata.files;
   if (!isRecord(files)) return;
-  const paths: Record<string, string> = {
-    'image_embeddings.npy': outputs.paths.embeddings,
-    'image_filenames.npy': outputs.paths.filenames,
-  };
-  for (const [name, path] of Object.entries(paths)) {
-    const recorded = files[name];
-    if (!isRecord(recorded) || typeof recorded.sha256 !== 'string') continue;
-    const actual = createHash('sha256')
-      .update(await readFile(path))
-      .digest('hex');
-    if (actual !== recorded.sha256)
-      findings.note(`${name} changed after the run wrote it (sha256 differs from metadata.json)`);
+  const [embeddings, filenames] = await Promise.all([
+    readFile(outputs.paths.embeddings),
+    readFile(outputs.paths.filenames),
+  ]);
+  const changed = changedFiles(files, {
+    [OUTPUT_FILES.embeddings]: embeddings,
+    [OUTPUT_FILES.filenames]: filenames,
+  });
+  for (const file of changed) {
+    findings.fail(
+      `${describeChangedFile(file)}: the file changed after the run wrote metadata.json, or comes from another run (embed again to write a matching set)`,
+    );
   }
+  const recorded = Object.keys(files).filter((name) => isRecord(files[name]));
+  if (changed.length === 0 && recorded.length > 0)
+    findings.ok(`sha256 of ${recorded.join(', ')} match metadata.json`);
+}
+
+function describeCounts({inputs, ok, failed}: CheckedMetadata['counts']): string {
+  const rest = inputs - ok - failed;
+  return `${ok} ok + ${failed} failed${rest > 0 ? ` + ${rest} not reached` : ''} = ${inputs} inputs`;
 }
 
 export async function checkMetadata(context: CheckContext): Promise<CheckBody> {
@@ -146,10 +181,10 @@ export async function checkMetadata(context: CheckContext): Promise<CheckBody> {
   checkTimings(metadata, findings);
   checkThroughput(metadata, findings);
   await checkModelFiles(metadata, context, outputs.columns, findings);
-  await noteChangedFiles(outputs, findings);
+  await checkFingerprints(outputs, findings);
   if (metadata.interrupted)
     findings.note('the run was interrupted: the outputs hold the images embedded before it stopped');
   return findings.finish(
-    `schema valid; ${metadata.counts.ok} ok + ${metadata.counts.failed} failed = ${metadata.counts.inputs} inputs; model ${metadata.model.name} ${metadata.model.dtype}`,
+    `schema valid; ${describeCounts(metadata.counts)}; model ${metadata.model.name} ${metadata.model.dtype}`,
   );
 }

@@ -52,10 +52,21 @@ export const METADATA_JSON_SCHEMA = {
     execution_provider: nonEmpty,
     batch_size: {type: 'integer', minimum: 1},
     input_dir: nonEmpty,
+    // Optional fields are newer than the rest, so earlier outputs still validate.
+    intra_op_threads: {type: 'integer', minimum: 1},
+    inference_sessions: {type: 'integer', minimum: 1},
     counts: {
       type: 'object',
       required: ['inputs', 'ok', 'failed', 'cache_hits'],
-      properties: {inputs: count, ok: count, failed: count, cache_hits: count},
+      // not_reached: files an interrupted run never tried (inputs = ok + failed + not_reached).
+      properties: {
+        inputs: count,
+        ok: count,
+        failed: count,
+        cache_hits: count,
+        skipped: count,
+        not_reached: count,
+      },
     },
     failures: {
       type: 'array',
@@ -78,6 +89,14 @@ export const METADATA_JSON_SCHEMA = {
         sharp: nonEmpty,
         libvips: nonEmpty,
         jpeg_decoder: nonEmpty,
+      },
+    },
+    files: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['sha256'],
+        properties: {bytes: count, sha256: {type: 'string', pattern: '^[0-9a-f]{64}$'}},
       },
     },
     started_at: isoTime,
@@ -128,7 +147,8 @@ export interface CheckedMetadata {
     preprocess_version: string;
   };
   input_dir: string;
-  counts: {inputs: number; ok: number; failed: number; cache_hits: number};
+  inference_sessions?: number;
+  counts: {inputs: number; ok: number; failed: number; cache_hits: number; not_reached?: number};
   failures: {file: string; reason: string}[];
   timings_seconds: {load: number; preprocess: number; inference: number; write: number; total: number};
   images_per_second: number;
@@ -153,6 +173,9 @@ function describeSchemaError(error: ErrorObject): string {
   if (error.keyword === 'enum')
     return `${where} must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
   if (error.keyword === 'const') return `${where} must be ${JSON.stringify(error.params.allowedValue)}`;
-  if (error.keyword === 'pattern') return `${where} must be an ISO 8601 date-time`;
+  if (error.keyword === 'pattern')
+    return where.endsWith('sha256')
+      ? `${where} must be 64 lowercase hex digits`
+      : `${where} must be an ISO 8601 date-time`;
   return `${where} ${error.message ?? 'is invalid'}`;
 }

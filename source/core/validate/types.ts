@@ -1,6 +1,6 @@
 /**
  * The shapes of a validation run: five checks over one output set, reported as typed events so the command and
- * the dashboard screen can both show them live.
+ * the dashboard screen can both show them live, and a report at the end.
  */
 export const VALIDATION_CHECKS = [
   {id: 'structure', index: 1, title: 'Structure'},
@@ -39,11 +39,14 @@ export interface CheckResult extends CheckInfo {
 
 export interface ValidationReport {
   dir: string;
-  /** True only when all five checks passed. */
+  /** True only when all five checks ran and passed. */
   passed: boolean;
   passedCount: number;
   total: number;
+  /** The checks that finished, in order (all five unless the run was interrupted). */
   checks: CheckResult[];
+  /** Stopped by the signal before every check finished: the report holds those that did. */
+  interrupted: boolean;
   /** Spot-check settings, so a run can be repeated exactly. */
   sample: number;
   seed: number;
@@ -70,6 +73,12 @@ export interface ValidateOptions {
   /** Replaces the seeded generator entirely (tests); returns values in [0, 1). */
   random?: () => number;
 }
+
+/** What validateOutputs takes: the options, a stop signal (a graceful stop, not an error) and the event sink. */
+export type ValidateRun = ValidateOptions & {
+  signal?: AbortSignal;
+  onEvent?: (event: ValidationEvent) => void;
+};
 
 export const DEFAULT_SAMPLE = 3;
 export const SPOT_CHECK_MIN_COSINE = 0.9999;

@@ -1,5 +1,5 @@
 /**
- * Runs the five checks over one output folder, in order, as a stream of events. A check whose inputs an
+ * Runs the five checks over one output folder, in order, reporting each as events. A check whose inputs an
  * earlier check could not provide is reported as skipped, with the reason. The embedder that checks 3 and 5 share
  * is started on first use and closed when the run ends, however it ends.
  */
@@ -17,7 +17,7 @@ import {
   type CheckResult,
   DEFAULT_SAMPLE,
   VALIDATION_CHECKS,
-  type ValidateOptions,
+  type ValidateRun,
   type ValidationEvent,
   type ValidationReport,
 } from './types.js';
@@ -60,52 +60,30 @@ function checkSample(sample: number): void {
   }
 }
 
-/**
- * Progress a check reports while it runs, bridged into the event stream: the check pushes lines, the generator
- * yields them as they come and finishes with the check's body.
- */
-async function* runWithProgress(
-  check: CheckInfo,
+/** A check's body; anything it throws but an abort is its own failure, so the other checks still report. */
+async function runCheck(
   run: CheckRun,
   context: CheckContext,
-): AsyncGenerator<ValidationEvent, CheckBody> {
-  const pending: string[] = [];
-  let wake: (() => void) | undefined;
-  let settled: {body: CheckBody} | {error: unknown} | undefined;
-  run(context, (message) => {
-    pending.push(message);
-    wake?.();
-  }).then(
-    (body) => {
-      settled = {body};
-      wake?.();
-    },
-    (error: unknown) => {
-      settled = {error};
-      wake?.();
-    },
-  );
-  while (true) {
-    while (pending.length > 0) yield {type: 'check-progress', check, message: pending.shift() as string};
-    if (settled) break;
-    await new Promise<void>((resolveWake) => {
-      wake = resolveWake;
-    });
-    wake = undefined;
+  progress: (message: string) => void,
+): Promise<CheckBody | 'interrupted'> {
+  try {
+    return await run(context, progress);
+  } catch (error) {
+    if (isAbortError(error) || context.signal.aborted) return 'interrupted';
+    const message = `the check could not run: ${describeError(error)}`;
+    return {status: 'failed', summary: message, details: [{kind: 'fail', message}]};
   }
-  if ('body' in settled) return settled.body;
-  // An abort ends the run; anything else thrown is this check's failure, so the others still report.
-  if (isAbortError(settled.error)) throw settled.error;
-  const message = `the check could not run: ${describeError(settled.error)}`;
-  return {status: 'failed', summary: message, details: [{kind: 'fail', message}]};
 }
 
-export async function* validateOutputs(
-  options: ValidateOptions,
-  signal: AbortSignal = new AbortController().signal,
-): AsyncGenerator<ValidationEvent, ValidationReport> {
+/**
+ * Runs the five checks and resolves with the report; `onEvent` sees each event as it happens. A stop by the
+ * signal resolves too, with the checks that finished and `interrupted` set; only bad options reject (UserError).
+ */
+export async function validateOutputs(options: ValidateRun): Promise<ValidationReport> {
   const dir = resolve(options.dir);
   const sample = options.sample ?? DEFAULT_SAMPLE;
+  const signal = options.signal ?? new AbortController().signal;
+  const emit = options.onEvent ?? (() => {});
   checkSample(sample);
   await assertOutputDir(dir);
   const seed = options.seed ?? randomInt(2 ** 31);
@@ -134,23 +112,33 @@ export async function* validateOutputs(
     },
   };
   const results: CheckResult[] = [];
+  let interrupted = false;
   try {
     for (const check of VALIDATION_CHECKS) {
-      signal.throwIfAborted();
+      if (signal.aborted) {
+        interrupted = true;
+        break;
+      }
       const info: CheckInfo = {id: check.id, index: check.index, title: check.title};
       const reason = missingInput(check.id, context);
       if (reason !== undefined) {
         const result: CheckResult = {...info, status: 'skipped', summary: reason, details: [], durationMs: 0};
         results.push(result);
-        yield {type: 'check-skipped', check: info, result};
+        emit({type: 'check-skipped', check: info, result});
         continue;
       }
-      yield {type: 'check-started', check: info};
+      emit({type: 'check-started', check: info});
       const started = performance.now();
-      const body = yield* runWithProgress(info, RUNS[check.id], context);
+      const body = await runCheck(RUNS[check.id], context, (message) =>
+        emit({type: 'check-progress', check: info, message}),
+      );
+      if (body === 'interrupted') {
+        interrupted = true;
+        break;
+      }
       const result: CheckResult = {...info, ...body, durationMs: Math.round(performance.now() - started)};
       results.push(result);
-      yield {type: `check-${body.status}`, check: info, result} as ValidationEvent;
+      emit({type: `check-${body.status}`, check: info, result} as ValidationEvent);
     }
   } finally {
     const opened = embedder;
@@ -159,29 +147,16 @@ export async function* validateOutputs(
   const passedCount = results.filter((result) => result.status === 'passed').length;
   const report: ValidationReport = {
     dir,
-    passed: passedCount === results.length,
+    passed: !interrupted && passedCount === VALIDATION_CHECKS.length,
     passedCount,
-    total: results.length,
+    total: VALIDATION_CHECKS.length,
     checks: results,
+    interrupted,
     sample,
     seed,
   };
-  yield {type: 'verdict', report};
+  emit({type: 'verdict', report});
   return report;
-}
-
-/** Runs every check and resolves with the report; `onEvent` sees each event as it happens. */
-export async function runValidation(
-  options: ValidateOptions,
-  signal?: AbortSignal,
-  onEvent?: (event: ValidationEvent) => void,
-): Promise<ValidationReport> {
-  const events = validateOutputs(options, signal);
-  while (true) {
-    const step = await events.next();
-    if (step.done) return step.value;
-    onEvent?.(step.value);
-  }
 }
 
 /** metadata.json's model.decode; outputs from before it existed were decoded exactly. */
