@@ -62,7 +62,8 @@ export interface EmbedStageContext extends StageContext<EmbedStageEvent> {
   incoming: AsyncIterable<ImageItem>;
   /** How many images `incoming` brings in all, as known now. */
   incomingExpected: () => number;
-  cache?: EmbeddingCachePort | undefined;
+  /** undefined: the stage opens the default cache (as `embed` does); null: no cache. */
+  cache?: EmbeddingCachePort | null | undefined;
   shardSize?: number | undefined;
 }
 
@@ -80,8 +81,8 @@ export interface RunPipelineOptions {
   env?: NodeJS.ProcessEnv;
   modelsDir?: string;
   stages?: RunStages;
-  /** The embedding cache (the command opens and closes it); none: every image is embedded. */
-  cache?: EmbeddingCachePort | undefined;
+  /** The embedding cache; undefined: the default one ($VISUAL_CORTEX_CACHE or ~/.cache), null: none. */
+  cache?: EmbeddingCachePort | null | undefined;
   /** Rows per shard of a new collection (default 4,096). */
   shardSize?: number | undefined;
   /** Kept images queued for the embedder before the download waits (default KEPT_QUEUE). */
