@@ -2,11 +2,11 @@
 import {openEmbeddingCache, resolveCachePath} from '../cache/embedding-cache.js';
 import {downloadImages} from '../download/download-images.js';
 import {downloadEnvironment} from '../download/settings.js';
+import type {EmbeddingCachePort} from '../embed/cache-port.js';
 import {syncImages} from '../embed/embed-images.js';
 import {checkOutputFolder} from '../fs/output-folder.js';
 import {openModelFolder, resolveModelsDir} from '../model/model-folder.js';
 import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
-import type {EmbeddingCachePort} from '../embed/cache-port.js';
 import type {EmbedStageReport} from './embed-stage.js';
 import type {EmbedStageContext, RunStages} from './run-pipeline.js';
 import type {RunSetup} from './run-setup.js';
