@@ -42,7 +42,7 @@ export const realStages: RunStages = {
   },
   async embed(setup, context) {
     // Threads, sessions and the preprocessing split are embed's defaults: the download's workers wait on the
-    // network on this thread's event loop, so the cores stay the embedder's (docs/collection.md, Streaming run).
+    // network on this thread's event loop, so the cores stay the embedder's (docs/performance.md, Streaming run).
     // Like `embed`: a resumed run takes what the killed or stopped one embedded from the cache.
     const cache =
       context.cache === undefined
