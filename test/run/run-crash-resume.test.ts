@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {type ChildProcess, spawn} from 'node:child_process';
-import {mkdtemp, readdir, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
@@ -26,7 +26,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'vc-run-crash-'));
   // Slow headers, so the download lasts about as long as the embedding and a kill can land in either.
   for (const base of BASES)
-    servers.push(await startImageServer({count: PER_SERVER, base, plan: () => 'slow-headers:200'}));
+    servers.push(await startImageServer({count: PER_SERVER, base, plan: () => 'slow-headers:400'}));
   const urls = servers[0]!.urls.flatMap((_, index) => servers.map((server) => server.urls[index]!));
   urlsFile = join(work, 'urls.txt');
   await writeFile(urlsFile, `${urls.join('\n')}\n`);
@@ -98,26 +98,32 @@ const committedRows = () =>
 
 test('kill -9 a run at random moments, then resume: each image once, rows as a clean embed, none embedded twice', async (t) => {
   let kills = 0;
+  let midRun = 0;
   for (let attempt = 0; attempt < 4; attempt++) {
     const child = run();
-    // From the model's load on, both stages run (tsx and the load take longer than the first downloads).
-    const started = await child.saw(/embed: model/).then(
+    // Odd attempts: any moment from the download's start (model load and first downloads included); even ones:
+    // just after a shard commits, with rows streaming in (the load takes seconds on a busy machine).
+    const moment = attempt % 2 === 0 ? /download:/ : /embed: committed shard/;
+    const started = await child.saw(moment).then(
       () => true,
       () => false,
     );
-    // Any moment of what is left of the overlapping stages: 45 x 200 ms / 3 workers = 3 s of downloads in all,
-    // some of them done during the load, beside the embedder.
+    // 45 x 400 ms / 3 workers = 6 s of downloads in all, fewer left in later attempts.
     const left = (TOTAL - (await committedRows())) / TOTAL;
-    if (started) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2500 * left));
+    const window = attempt % 2 === 0 ? 7000 * left : 500;
+    if (started) await new Promise((resolve) => setTimeout(resolve, Math.random() * window));
     const killed = child.child.exitCode === null && child.child.kill('SIGKILL');
     const code = await child.exit;
     if (killed) kills++;
     else assert.equal(code, 0, child.output());
+    const rows = await committedRows();
+    if (killed && rows > 0 && rows < TOTAL) midRun++;
     t.diagnostic(
       `attempt ${attempt + 1}: ${killed ? 'killed' : 'finished'}; ${(await readdir(images()).catch(() => [])).length} files in images, ${await committedRows()} rows committed`,
     );
   }
   assert.ok(kills >= 2, `only ${kills} runs were still running when killed`);
+  assert.ok(midRun >= 1, 'no kill landed while rows were being committed');
 
   const before = await committedRows();
   const final = run(['--json']);
@@ -156,4 +162,26 @@ test('kill -9 a run at random moments, then resume: each image once, rows as a c
     (name) => name.startsWith('.') && name !== '.download-index.jsonl',
   );
   assert.deepEqual(stray, [], 'no temp files in the images folder');
+});
+
+test('Ctrl+C (SIGINT) commits what is embedded, writes the merged view marked interrupted, exits 130', async () => {
+  const stopped = join(work, 'stopped');
+  const child = cli([
+    'run',
+    ...['--provider', 'urls', '--urls', urlsFile, '--count', String(TOTAL), '--workers', '3'],
+    ...['--output-dir', join(stopped, 'images'), '--embeddings-dir', join(stopped, 'embeddings')],
+    ...['--model', tinyClip, '--batch-size', '1', '--shard-size', '4'],
+  ]);
+  // After the first shard, with most downloads still to come (45 x 400 ms / 3 workers).
+  await child.saw(/embed: committed shard/);
+  child.child.kill('SIGINT');
+  assert.equal(await child.exit, 130, child.output());
+  const embedded = Number(/embedded (\d+), failed 0/.exec(child.stdout())?.[1]);
+  assert.ok(embedded >= 4 && embedded < TOTAL, `${embedded} rows: ${child.stdout()}`);
+  assert.match(child.stdout(), /interrupted: run the same command again to resume/);
+  const metadata = JSON.parse(await readFile(join(stopped, 'embeddings', 'metadata.json'), 'utf8'));
+  assert.equal(metadata.interrupted, true);
+  const collection = await openCollection(join(stopped, 'embeddings'));
+  assert.equal(collection.files.length, embedded, 'every embedded row committed');
+  assert.deepEqual(await leftovers(join(stopped, 'embeddings')), []);
 });
