@@ -111,7 +111,7 @@ describe('dashboard in a real terminal (tmux)', {skip}, () => {
     tmux('send-keys', '-t', 'e2e', 'C-c');
     await waitFor(/stopping|Run stopped/);
     const summary = await waitFor(/Run stopped during download/);
-    assert.match(summary, /Embed: not run/);
+    assert.match(summary, /Embed: nothing embedded/);
     tmux('send-keys', '-t', 'e2e', 'q');
     await waitFor(/EXIT=1/);
     assert.equal(existsSync(join(out, 'emb')), false, 'no output was written');
