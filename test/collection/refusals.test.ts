@@ -45,8 +45,11 @@ test("search and serve refuse plain outputs whose files come from two runs (meta
   ])
     await assert.rejects(open(), (error: Error & {hint?: string}) => {
       assert.equal(error.name, 'UserError');
-      assert.match(error.message, /outputs in .*mixed are not one set: image_embeddings\.npy does not match/);
-      assert.match(error.hint ?? '', /re-run `visual-cortex embed`/);
+      assert.match(
+        error.message,
+        /outputs in .*mixed are not the set metadata.json describes: image_embeddings\.npy/,
+      );
+      assert.match(error.hint ?? '', /embed again into .*mixed/);
       return true;
     });
   const searcher = await createSearcher({dir: older, modelsDir: 'test/fixtures'});

@@ -15,6 +15,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {openCollection} from '../../source/core/collection/reader.js';
 import {fullSizeModel} from '../helpers/full-size-model.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,6 +52,7 @@ function embedInterruptedTwice(
   output: string,
   first: RegExp,
   second: RegExp,
+  images = input,
 ): Promise<Ending> {
   const child = spawn(
     process.execPath,
@@ -58,7 +60,7 @@ function embedInterruptedTwice(
       CLI,
       'embed',
       '--input',
-      input,
+      images,
       '--output',
       output,
       '--model',
@@ -94,10 +96,17 @@ async function sha256(path: string): Promise<string> {
     .digest('hex');
 }
 
-/** The output files in `dir`, and whether they are one complete set whose checksums agree with its metadata. */
+/** The collection's own entries: committed shards and their manifest are kept by design (the next run resumes). */
+const COLLECTION_PARTS = new Set(['manifest.json', 'shards', 'views', 'view']);
+
+/**
+ * The merged-view files in `dir`, and whether they are one complete set whose checksums agree with its metadata;
+ * a collection there must open (its readers check every shard's checksums).
+ */
 async function outputSet(dir: string) {
   const names = existsSync(dir) ? (await readdir(dir)).sort() : [];
-  const outputs = names.filter((name) => !name.startsWith('.'));
+  if (names.includes('manifest.json')) await openCollection(dir);
+  const outputs = names.filter((name) => !name.startsWith('.') && !COLLECTION_PARTS.has(name));
   if (!outputs.includes('metadata.json')) return {names, outputs, metadata: undefined};
   const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'));
   for (const [name, recorded] of Object.entries(metadata.files as Record<string, {sha256: string}>)) {
@@ -150,11 +159,12 @@ async function suite(model: () => Promise<string | undefined>, label: string) {
     const dir = await model();
     if (!dir) return t.skip('set VC_TEST_FULL_MODEL=1 to run with the full-size model');
     const output = join(work, `previous-${label}`);
-    const small = join(work, `small-${label}`);
-    await cp(IMAGES, small, {recursive: true});
+    // The folder grows after the first run, so the interrupted runs have new images to add to its collection.
+    const grown = join(work, `grown-${label}`);
+    await cp(IMAGES, join(grown, 'set-0'), {recursive: true});
     const first = spawn(
       process.execPath,
-      [CLI, 'embed', '--input', small, '--output', output, '--model', dir, '--no-cache'],
+      [CLI, 'embed', '--input', grown, '--output', output, '--model', dir, '--no-cache'],
       {
         cwd: work,
         stdio: 'ignore',
@@ -162,8 +172,9 @@ async function suite(model: () => Promise<string | undefined>, label: string) {
     );
     assert.equal(await new Promise((resolve) => first.on('exit', resolve)), 0);
     const previous = await outputSet(output);
+    for (let copy = 1; copy < 12; copy++) await cp(IMAGES, join(grown, `set-${copy}`), {recursive: true});
     for (const moment of MOMENTS.slice(1)) {
-      const ending = await embedInterruptedTwice(dir, output, moment.first, moment.second);
+      const ending = await embedInterruptedTwice(dir, output, moment.first, moment.second, grown);
       assertCleanQuit(ending, moment.graceful);
       const set = await outputSet(output);
       assert.deepEqual(set.outputs, ['image_embeddings.npy', 'image_filenames.npy', 'metadata.json']);

@@ -67,7 +67,7 @@ test('sparse 1.5 GiB files named .mp4 and .jpg are skipped or refused unread, wi
       reason: 'not an image: a video or other media file (MP4, QuickTime, 3GP) (not read)',
     },
   ]);
-  assert.deepEqual(result.counts, {inputs: 4, ok: 2, failed: 2, cache_hits: 0, skipped: 1});
+  assert.deepEqual(result.counts, {inputs: 4, ok: 2, failed: 2, not_reached: 0, cache_hits: 0, skipped: 1});
   t.diagnostic(`peak RSS of the embed: ${(result.maxRssBytes / 2 ** 20).toFixed(0)} MiB`);
   // Reading any one of the large files would take 1.5 GiB; the run itself (the model, sharp) takes far less.
   assert.ok(result.maxRssBytes < 1024 * 2 ** 20, `peak RSS ${(result.maxRssBytes / 2 ** 20).toFixed(0)} MiB`);

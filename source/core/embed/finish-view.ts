@@ -39,7 +39,8 @@ export async function finishView(input: FinishInput): Promise<EmbedReport> {
     embedder: input.embedder,
     inputDir: input.inputDir,
     counts: {
-      inputs: run.appended + run.failures.length,
+      // The files this run set out to embed: those an interrupted run never tried are the rest.
+      inputs: run.interrupted ? input.plan.toEmbed.length : run.appended + run.failures.length,
       ok: run.appended,
       failed: run.failures.length,
       cache_hits: run.cacheHits,
