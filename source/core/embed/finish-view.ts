@@ -40,7 +40,8 @@ export async function finishView(input: FinishInput): Promise<EmbedReport> {
     inputDir: input.inputDir,
     counts: {
       // The files this run set out to embed: those an interrupted run never tried are the rest.
-      inputs: run.interrupted ? input.plan.toEmbed.length : run.appended + run.failures.length,
+      // (a streaming run's downloads add files the plan did not know of: never fewer than were tried).
+      inputs: Math.max(run.interrupted ? input.plan.toEmbed.length : 0, run.appended + run.failures.length),
       ok: run.appended,
       failed: run.failures.length,
       cache_hits: run.cacheHits,
