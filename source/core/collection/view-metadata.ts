@@ -59,9 +59,7 @@ export function viewMetadata(facts: ViewFacts, now: Date = new Date()): Omit<Emb
   const {counts: runCounts, ...runFields} = run;
   const failures = manifest.failures;
   // Files an interrupted last run never tried; a finished run reached them all.
-  const notReached = run.interrupted
-    ? Math.max(0, runCounts.inputs - runCounts.ok - runCounts.failed)
-    : 0;
+  const notReached = run.interrupted ? Math.max(0, runCounts.inputs - runCounts.ok - runCounts.failed) : 0;
   return {
     schema_version: METADATA_SCHEMA_VERSION,
     ...runFields,
