@@ -25,6 +25,9 @@ export interface BenchOptions {
   download: boolean;
   downloadImages: number;
   downloadWorkers: number;
+  /** The streaming run's end-to-end case (stream-bench.ts) and its image count. */
+  stream: boolean;
+  streamImages: number;
   history: boolean;
   /** `cli`: the built CLI in its own process (as shipped); `engine`: embedImages under tsx (no build needed). */
   embedVia: 'cli' | 'engine';
@@ -57,6 +60,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --embed-via cli|engine cli: the built CLI, as shipped (default); engine: embedImages under tsx
   --no-build             do not rebuild dist/ before measuring the CLI
   --no-download          skip the downloader benchmark
+  --no-stream            skip the streaming run (embed alone, download alone, run; 256 images, 64 --quick)
+  --stream-images N      images in the streaming run
   --no-history           do not append this run to bench/history.json`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
@@ -77,6 +82,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'embed-via': {type: 'string', default: 'cli'},
       'no-build': {type: 'boolean', default: false},
       'no-download': {type: 'boolean', default: false},
+      'no-stream': {type: 'boolean', default: false},
+      'stream-images': {type: 'string'},
       'no-history': {type: 'boolean', default: false},
       help: {type: 'boolean', default: false},
     },
@@ -121,6 +128,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     download: !values['no-download'],
     downloadImages: quick ? 100 : 1000,
     downloadWorkers: 16,
+    stream: !values['no-stream'],
+    streamImages: positive(values['stream-images'] ?? (quick ? '64' : '256'), 'stream-images'),
     history: !values['no-history'],
     embedVia,
     build: !values['no-build'],

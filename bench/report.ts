@@ -125,6 +125,15 @@ export function formatTable(report: BenchReport): string {
     );
   }
   lines.push('');
+  const stream = report.stream;
+  if (stream)
+    lines.push(
+      'error' in stream
+        ? `streaming run: error: ${stream.error.split('\n')[0]}`
+        : `streaming run, ${stream.images} images, server latency ${stream.server_latency_ms} ms, ` +
+            `${stream.workers} workers: download alone ${stream.download_seconds} s, embed alone ` +
+            `${stream.embed_seconds} s, run ${stream.run_seconds} s; ratio ${stream.ratio.toFixed(3)}`,
+    );
   lines.push('targets:');
   for (const check of report.targets) {
     lines.push(

@@ -16,6 +16,7 @@ import {ensureImageSets, ensureLinkFolder, ensureMix, type MixName} from './imag
 import {ensureModelFolder} from './model-folder.js';
 import type {BenchOptions} from './options.js';
 import {measureOurFidelity} from './our-fidelity.js';
+import {runStreamBench, type StreamBenchResult} from './stream-bench.js';
 import {checkTargets, type Results, type RunOutcome, round2, summarise, type TargetCheck} from './summary.js';
 
 export type {ContenderOutcome, ContenderSummary, MixResult} from './summary.js';
@@ -62,6 +63,8 @@ export interface BenchReport {
   rss_10k: {images: number; peak_rss_mb: number; images_per_second: number} | {error: string} | null;
   /** Raw loopback first (reported), then with a server latency like a real host's (judged). */
   download: (DownloadBenchResult | {error: string})[] | null;
+  /** The streaming run end to end: embed alone, download alone, run (absent before 2026-12-02). */
+  stream?: StreamBenchResult | {error: string} | null;
   targets: TargetCheck[];
 }
 
@@ -117,6 +120,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     const memoryImages = [...mixImages.values()].flat();
     const rss10k = options.rss10k ? await runRss10k(options, context, memoryImages, log) : null;
     const download = options.download ? await runDownloads(options, log) : null;
+    const stream = options.stream ? await runStream(options, modelDir, workDir, log) : null;
     return {
       schema: 2,
       date: new Date().toISOString(),
@@ -148,7 +152,8 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       preprocess,
       rss_10k: rss10k,
       download,
-      targets: checkTargets(results, download),
+      stream,
+      targets: [...checkTargets(results, download), ...streamTarget(stream)],
     };
   } finally {
     await rm(workDir, {recursive: true, force: true});
@@ -278,6 +283,47 @@ async function runDownloads(
     results.push(result);
   }
   return results;
+}
+
+/** Workers of the streaming run's download: enough round trips per worker for the latency to set its pace. */
+const STREAM_WORKERS = 8;
+
+async function runStream(
+  options: BenchOptions,
+  modelDir: string,
+  workDir: string,
+  log: (line: string) => void,
+): Promise<StreamBenchResult | {error: string}> {
+  try {
+    const [width, height] = options.downloadSize;
+    const images = await ensureImageSets(join(options.cacheDir, 'download'), [
+      {name: `stream${options.streamImages}`, count: options.streamImages, width, height},
+    ]);
+    return await runStreamBench({
+      modelDir,
+      images,
+      workers: STREAM_WORKERS,
+      batchSize: options.batchSize,
+      workDir,
+      timeoutMs: options.timeoutMs,
+      log: (line) => log(`  | ${line}`),
+    });
+  } catch (error) {
+    return errorOf(error);
+  }
+}
+
+function streamTarget(stream: BenchReport['stream']): TargetCheck[] {
+  if (!stream) return [];
+  const value = 'error' in stream ? null : stream.ratio;
+  return [
+    {
+      name: 'streaming run / max(download alone, embed alone)',
+      value,
+      target: '<= 1.15',
+      pass: value !== null && value <= 1.15,
+    },
+  ];
 }
 
 export function errorOf(error: unknown): {error: string} {

@@ -62,12 +62,13 @@ export const runCommand = defineCommand({
   Options${runFlagsHelp}
     --json                print the combined report as JSON
     --preset NAME         start from a saved set-up (explicit flags win)
+    --shard-size N        rows per shard of a new collection (default 4096); a crash loses at most one
 
   Examples
     $ visual-cortex run --count 200 --workers 8
     $ visual-cortex run --provider local --input-dir ~/Pictures --model ViT-B-32 --dtype q8
 `,
-  flags: runFlags,
+  flags: {...runFlags, shardSize: {type: 'number'}},
   async run(context) {
     const setup = runSetupFromFlags(context.flags);
     assertRunSetup(setup);
@@ -79,11 +80,13 @@ export const runCommand = defineCommand({
       signal: context.signal,
       env: context.env,
       modelsDir: context.flags.modelsDir,
+      shardSize: context.flags.shardSize,
       onEvent: context.flags.json ? undefined : plainPrinter(context.io),
     });
     if (context.flags.json) printJson(context.io, report);
     else printSummary(context.io, report);
-    return report.interrupted || endedShort(report.download) ? 1 : 0;
+    if (report.interrupted) return 130;
+    return endedShort(report.download) ? 1 : 0;
   },
 });
 
@@ -91,9 +94,18 @@ export const runCommand = defineCommand({
 export function plainPrinter(io: Io, now: () => number = Date.now): (event: RunEvent) => void {
   let lastTotals = 0;
   let lastBatch = 0;
+  let lastProgress = 0;
   return (event) => {
-    if (event.type === 'stage') printLine(io, `${event.stage}…`);
-    else if (event.type === 'stopping')
+    if (event.type === 'progress') {
+      if (now() - lastProgress < 1000) return;
+      lastProgress = now();
+      const {download, embed} = event.progress;
+      const eta = event.progress.etaSeconds;
+      printLine(
+        io,
+        `run: downloaded ${download.kept}/${download.ended ? download.kept : download.toDownload}, embedded ${embed.done}/${embed.expected}, committed ${embed.committedRows} rows, ETA ${eta === null ? '--' : `${Math.ceil(eta)} s`}`,
+      );
+    } else if (event.type === 'stopping')
       printLine(io, `stopping during ${event.stage} (outputs stay consistent)…`);
     else if (event.type === 'download') {
       const inner = event.event;
@@ -120,6 +132,8 @@ export function plainPrinter(io: Io, now: () => number = Date.now): (event: RunE
           `embed: model ${inner.model} ${inner.dtype} on ${inner.device} (${Math.round(inner.loadMs)} ms)`,
         );
       else if (inner.type === 'failure') printLine(io, `  failed: ${inner.file}: ${inner.reason}`);
+      else if (inner.type === 'committed')
+        printLine(io, `embed: committed shard ${inner.shard} (${inner.rows} rows, ${inner.total} this run)`);
       else if (inner.type === 'batch' && (now() - lastBatch >= 1000 || inner.done === inner.total)) {
         lastBatch = now();
         printLine(
@@ -155,9 +169,13 @@ export function printSummary(io: Io, report: RunReport): void {
     }
   }
   if (report.embed) {
-    printLine(io, `embedded ${report.embed.ok}, failed ${report.embed.failed}`);
+    const {ok, failed, cacheHits} = report.embed;
+    printLine(
+      io,
+      `embedded ${ok}, failed ${failed}${cacheHits ? `, ${cacheHits} from the cache` : ''}; committed ${report.progress.embed.committedRows} rows`,
+    );
     for (const file of report.outputFiles) printLine(io, `  wrote ${file}`);
-  } else printLine(io, 'embedding did not run (stopped during the download); earlier outputs are untouched');
+  } else printLine(io, 'nothing was embedded (stopped first); earlier outputs are untouched');
   if (report.interrupted) printLine(io, 'interrupted: run the same command again to resume');
   else printLine(io, `next: visual-cortex validate --dir ${report.embeddingsDir}`);
 }

@@ -15,7 +15,7 @@ export function RunScreen({state, onInterrupt}: RunScreenProps) {
   });
   return (
     <Box flexDirection="column">
-      <Text bold>Run</Text>
+      <RunLine state={state} />
       {state.download ? (
         <DownloadSection
           download={state.download}
@@ -35,7 +35,7 @@ export function RunScreen({state, onInterrupt}: RunScreenProps) {
           ))}
         </Box>
       )}
-      {state.embed && <EmbedSection embed={state.embed} />}
+      {state.embed ? <EmbedSection embed={state.embed} /> : <Text dimColor>Embed: loading the model…</Text>}
       {state.memory && (
         <Text>
           Memory RSS {formatBytes(state.memory.rss)} heap {formatBytes(state.memory.heapUsed)} external{' '}
@@ -53,6 +53,21 @@ export function RunScreen({state, onInterrupt}: RunScreenProps) {
         )}
       </Box>
     </Box>
+  );
+}
+
+/** The whole run on one line: both stages' counts, the rows committed and the run's one ETA. */
+function RunLine({state}: {state: RunViewState}) {
+  const progress = state.progress;
+  if (!progress) return <Text bold>Run</Text>;
+  const {download, embed} = progress;
+  return (
+    <Text>
+      <Text bold>Run</Text> downloaded {download.kept}/{download.ended ? download.kept : download.toDownload}
+      {' · '}embedded {embed.done}/{embed.expected}
+      {' · '}committed {embed.committedRows} rows{' · '}
+      {state.stage === 'done' ? 'done' : `ETA ${formatSeconds(progress.etaSeconds)}`}
+    </Text>
   );
 }
 
@@ -75,8 +90,7 @@ function DownloadSection({
         Download {progressBar(done, download.toDownload)} {done}/{download.toDownload}
         {download.alreadyPresent > 0 ? ` (+${download.alreadyPresent} already there)` : ''} kept{' '}
         {download.kept} failed {download.failed} duplicates {download.duplicates}{' '}
-        {formatRate(download.imagesPerSecond, 'img')} {formatBytes(download.bytes)} ETA{' '}
-        {formatSeconds(download.etaSeconds)}
+        {formatRate(download.imagesPerSecond, 'img')} {formatBytes(download.bytes)}
       </Text>
       {reasons !== '' && <Text color="yellow"> failures: {reasons}</Text>}
       {active &&
@@ -106,8 +120,10 @@ function EmbedSection({embed}: {embed: EmbedView}) {
         {progressBar(embed.done, total)} {embed.done}/{embed.total ?? '?'} ok {embed.ok} failed {embed.failed}
         {embed.cacheHits > 0 ? ` cached ${embed.cacheHits}` : ''} {formatRate(embed.imagesPerSecond, 'img')}{' '}
         (avg {formatRate(embed.averageImagesPerSecond, 'img')}) batch{' '}
-        {embed.batchMs === null ? '--' : `${Math.round(embed.batchMs)} ms`} ETA{' '}
-        {formatSeconds(embed.etaSeconds)}
+        {embed.batchMs === null ? '--' : `${Math.round(embed.batchMs)} ms`}
+      </Text>
+      <Text>
+        {'  '}committed {embed.committedRows} rows to the collection
       </Text>
       {embed.writing && <Text>{'  '}writing outputs…</Text>}
     </Box>

@@ -32,6 +32,7 @@ export const emptyEmbed: EmbedView = {
   imagesPerSecond: 0,
   averageImagesPerSecond: 0,
   etaSeconds: null,
+  committedRows: 0,
   writing: false,
 };
 
@@ -163,6 +164,8 @@ export function reduceEmbed(
           arrayBuffers: event.arrayBuffers,
         },
       };
+    case 'committed':
+      return {...state, embed: {...embed, committedRows: event.total}};
     case 'writing':
       return {...state, embed: {...embed, writing: true}};
     case 'done':

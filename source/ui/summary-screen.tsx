@@ -61,14 +61,14 @@ export function SummaryScreen({report, actions, onAction}: SummaryScreenProps) {
           <Text color="yellow"> fix: {shortfall.fix}</Text>
         </Box>
       )}
-      {embed ? (
+      {embed && (embed.collection !== null || embed.failed > 0) ? (
         <Text>
           Embed: {embed.ok} embedded, {embed.failed} failed, {embed.imagesPerSecond.toFixed(1)} img/s
           {embed.interrupted ? ' (interrupted, outputs are consistent)' : ''}
         </Text>
       ) : (
         <Text dimColor>
-          Embed: not run{report.interrupted ? ' (stopped first; earlier outputs untouched)' : ''}
+          Embed: nothing embedded{report.interrupted ? ' (stopped first; earlier outputs untouched)' : ''}
         </Text>
       )}
       {embed?.failures.slice(0, 5).map((failure) => (

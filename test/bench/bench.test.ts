@@ -45,6 +45,7 @@ test('the bench runs every contender on every mix, the memory run and the downlo
       ],
       rssImages: 40,
       downloadImages: 12,
+      streamImages: 8,
       cacheDir: join(dir, 'cache'),
       workDir: join(dir, 'work'),
       timeoutMs: 120_000,
@@ -112,6 +113,10 @@ test('the bench runs every contender on every mix, the memory run and the downlo
       assert.equal(run.download.ok, 12);
       assert.ok(run.curl.imagesPerSecond > 0 && run.ratio_to_curl !== null);
     }
+    // The streaming run through the built CLI (npm test builds first).
+    assert.ok(report.stream && !('error' in report.stream), JSON.stringify(report.stream));
+    assert.equal(report.stream.images, 8);
+    assert.ok(report.stream.run_seconds > 0 && report.stream.ratio > 0);
     const names = report.targets.map((check) => check.name);
     for (const name of [
       'embed/transformers.js fp32 photo',
@@ -120,6 +125,7 @@ test('the bench runs every contender on every mix, the memory run and the downlo
       'embed model idle share q8 vga',
       'peak RSS MB embed fp32 photo',
       'download/curl, server latency 20 ms',
+      'streaming run / max(download alone, embed alone)',
     ])
       assert.ok(names.includes(name), `target ${name} in ${names.join(', ')}`);
     assert.ok(!names.some((name) => name.includes('latency 0 ms')), 'raw loopback is reported, not judged');

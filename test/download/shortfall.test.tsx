@@ -9,6 +9,7 @@ import {downloadCommand} from '../../source/commands/download.js';
 import {printSummary} from '../../source/commands/run.js';
 import type {DownloadReport} from '../../source/core/download/types.js';
 import type {RunReport} from '../../source/core/run/run-pipeline.js';
+import {RunProgressTracker} from '../../source/core/run/run-progress.js';
 import {RUN_DEFAULTS} from '../../source/core/run/run-setup.js';
 import {endedShort, explainShortfall, runTakesFlag} from '../../source/core/run/shortfall.js';
 import {DashboardApp} from '../../source/ui/dashboard-app.js';
@@ -48,10 +49,20 @@ function runReport(download: DownloadReport): RunReport {
   return {
     interrupted: false,
     stoppedDuring: null,
+    progress: new RunProgressTracker().snapshot(),
     imagesDir: 'data/images',
     embeddingsDir: 'data/embeddings',
     download,
-    embed: {ok: 12, failed: 0, failures: [], interrupted: false, imagesPerSecond: 10, outputFiles: []},
+    embed: {
+      ok: 12,
+      failed: 0,
+      failures: [],
+      interrupted: false,
+      imagesPerSecond: 10,
+      outputFiles: [],
+      cacheHits: 0,
+      collection: null,
+    },
     outputFiles: [],
     startedAt: '',
     finishedAt: '',

@@ -9,6 +9,7 @@ import {plainPrinter} from '../../source/commands/run.js';
 import type {DownloadReport} from '../../source/core/download/types.js';
 import {UserError} from '../../source/core/errors.js';
 import {type RunEvent, type RunStages, runPipeline} from '../../source/core/run/run-pipeline.js';
+import {RunProgressTracker} from '../../source/core/run/run-progress.js';
 import {assertRunSetup, RUN_DEFAULTS} from '../../source/core/run/run-setup.js';
 
 const downloadReport = (interrupted: boolean): DownloadReport => ({
@@ -47,7 +48,7 @@ function fakeStages(log: string[], controller?: AbortController): RunStages {
       return downloadReport(context.signal.aborted);
     },
     async embed(_setup, context) {
-      log.push('embed');
+      log.push(context.signal.aborted ? 'embed (stopped)' : 'embed');
       context.onEvent({type: 'writing'});
       return {
         ok: 2,
@@ -56,13 +57,23 @@ function fakeStages(log: string[], controller?: AbortController): RunStages {
         interrupted: false,
         imagesPerSecond: 5,
         outputFiles: ['a', 'b', 'c'],
+        cacheHits: 0,
+        collection: {
+          shards: 1,
+          liveRows: 2,
+          appended: 2,
+          kept: 0,
+          removed: 0,
+          adopted: [],
+          viewWritten: true,
+        },
       };
     },
   };
 }
 
 describe('run pipeline', () => {
-  test('download then embed, events wrapped by stage, report combined', async () => {
+  test('download and embed run at once, events wrapped by stage, report combined', async () => {
     const log: string[] = [];
     const events: RunEvent['type'][] = [];
     const report = await runPipeline(
@@ -74,12 +85,12 @@ describe('run pipeline', () => {
       },
     );
     assert.deepEqual(log, ['preflight', 'download', 'embed']);
-    assert.deepEqual(events, ['stage', 'download', 'stage', 'embed', 'done']);
+    assert.deepEqual(events, ['download', 'progress', 'embed', 'done']);
     assert.equal(report.interrupted, false);
     assert.deepEqual(report.outputFiles, ['a', 'b', 'c']);
   });
 
-  test('a stop during the download skips embedding and leaves earlier outputs alone', async () => {
+  test('a stop during the download stops both stages: the embedder sees the signal', async () => {
     const log: string[] = [];
     const controller = new AbortController();
     const events: RunEvent[] = [];
@@ -91,11 +102,9 @@ describe('run pipeline', () => {
         onEvent: (event) => events.push(event),
       },
     );
-    assert.deepEqual(log, ['preflight', 'download']);
+    assert.deepEqual(log, ['preflight', 'download', 'embed (stopped)']);
     assert.equal(report.interrupted, true);
     assert.equal(report.stoppedDuring, 'download');
-    assert.equal(report.embed, null);
-    assert.deepEqual(report.outputFiles, []);
     assert.ok(events.some((event) => event.type === 'stopping'));
   });
 
@@ -127,7 +136,10 @@ describe('run pipeline', () => {
       text += chunk;
     });
     const print = plainPrinter({stdout, stderr: stdout, stdin: new PassThrough()}, () => 5000);
-    print({type: 'stage', stage: 'embed'});
+    const progress = new RunProgressTracker();
+    progress.onDownload({type: 'start', toDownload: 4} as never);
+    print({type: 'progress', progress: progress.snapshot()});
+    print({type: 'embed', event: {type: 'committed', shard: 's-1', rows: 2, total: 2}});
     print({
       type: 'embed',
       event: {
@@ -146,7 +158,7 @@ describe('run pipeline', () => {
     print({type: 'embed', event: {type: 'failure', file: 'x.jpg', reason: 'undecodable'}});
     assert.match(
       text,
-      /embed…\nembed: 2\/2 \(0 failed\), 20\.0 img\/s, batch 100 ms\n {2}failed: x\.jpg: undecodable\n/,
+      /run: downloaded 0\/4, embedded 0\/4, committed 0 rows, ETA --\nembed: committed shard s-1 \(2 rows, 2 this run\)\nembed: 2\/2 \(0 failed\), 20\.0 img\/s, batch 100 ms\n {2}failed: x\.jpg: undecodable\n/,
     );
   });
 });

@@ -4,6 +4,7 @@ import {Text} from 'ink';
 import {render} from 'ink-testing-library';
 import type {DownloadReport} from '../../source/core/download/types.js';
 import type {RunEvent, RunReport} from '../../source/core/run/run-pipeline.js';
+import {RunProgressTracker} from '../../source/core/run/run-progress.js';
 import {RUN_DEFAULTS, type RunSetup} from '../../source/core/run/run-setup.js';
 import {DashboardApp} from '../../source/ui/dashboard-app.js';
 import type {DashboardServices} from '../../source/ui/dashboard-services.js';
@@ -38,6 +39,7 @@ function report(over: Partial<RunReport> = {}): RunReport {
   return {
     interrupted: false,
     stoppedDuring: null,
+    progress: new RunProgressTracker().snapshot(),
     imagesDir: 'data/images',
     embeddingsDir: 'data/embeddings',
     download: downloadReport,
@@ -48,6 +50,8 @@ function report(over: Partial<RunReport> = {}): RunReport {
       interrupted: false,
       imagesPerSecond: 12.5,
       outputFiles: ['data/embeddings/image_embeddings.npy'],
+      cacheHits: 0,
+      collection: null,
     },
     outputFiles: ['data/embeddings/image_embeddings.npy'],
     startedAt: '',
@@ -108,7 +112,6 @@ function fakeServices(log: string[]): DashboardServices {
     deletePreset: () => {},
     startRun(setup: RunSetup, signal: AbortSignal, onEvent: (event: RunEvent) => void) {
       log.push(`start ${setup.count}`);
-      onEvent({type: 'stage', stage: 'download'});
       onEvent({
         type: 'download',
         event: {

@@ -3,6 +3,7 @@ import {describe, test} from 'node:test';
 import {render} from 'ink-testing-library';
 import type {DownloadEvent, DownloadTotals} from '../../source/core/download/types.js';
 import type {RunEvent, RunReport} from '../../source/core/run/run-pipeline.js';
+import {RunProgressTracker} from '../../source/core/run/run-progress.js';
 import {RunScreen} from '../../source/ui/run-screen.js';
 import {initialRunViewState, type RunViewState, reduceRunView} from '../../source/ui/run-view-state.js';
 import {eventually, frameMatches, KEYS, press, settle} from './keys.js';
@@ -32,7 +33,6 @@ function reduceAll(events: RunEvent[]): RunViewState {
 }
 
 const downloadEvents: RunEvent[] = [
-  {type: 'stage', stage: 'download'},
   download({
     type: 'start',
     provider: 'picsum',
@@ -91,7 +91,6 @@ describe('run view state', () => {
   test('embed events fill the embedding stage and memory; done keeps the report', () => {
     const state = reduceAll([
       ...downloadEvents,
-      {type: 'stage', stage: 'embed'},
       {type: 'embed', event: {type: 'scanned', total: 10, skipped: []}},
       {
         type: 'embed',
@@ -134,15 +133,53 @@ describe('run view state', () => {
   });
 });
 
+/** The pipeline's 'progress' events after each event that moves the run's figures, as run-pipeline.ts emits them. */
+function withProgress(events: RunEvent[]): RunEvent[] {
+  const tracker = new RunProgressTracker();
+  return events.flatMap((event) => {
+    const moved =
+      event.type === 'download'
+        ? tracker.onDownload(event.event)
+        : event.type === 'embed' && tracker.onEmbed(event.event);
+    return moved ? [event, {type: 'progress', progress: tracker.snapshot()} as RunEvent] : [event];
+  });
+}
+
+const embedEvents: RunEvent[] = [
+  {type: 'embed', event: {type: 'synced', kept: 0, toEmbed: 2, removed: 0, adopted: 0}},
+  {
+    type: 'embed',
+    event: {
+      type: 'batch',
+      done: 3,
+      total: 10,
+      ok: 3,
+      failed: 0,
+      cacheHits: 1,
+      batchSize: 3,
+      batchMs: 300,
+      imagesPerSecond: 10,
+      averageImagesPerSecond: 2,
+    },
+  },
+  {type: 'embed', event: {type: 'committed', shard: 's-0', rows: 3, total: 3}},
+];
+
 describe('run screen', () => {
-  test('renders worker rows, totals, embedding rates and memory', () => {
-    const state = reduceAll([
-      ...downloadEvents,
-      {
-        type: 'embed',
-        event: {type: 'memory', rss: 200 * 1024 * 1024, heapUsed: 1024, external: 2048, arrayBuffers: 0},
-      },
-    ]);
+  test('both stages at once: worker rows, embedding rate, rows committed, memory, one ETA', () => {
+    const state = reduceAll(
+      withProgress([
+        ...downloadEvents,
+        ...embedEvents,
+        {
+          type: 'embed',
+          event: {type: 'memory', rss: 200 * 1024 * 1024, heapUsed: 1024, external: 2048, arrayBuffers: 0},
+        },
+      ]),
+    );
+    assert.equal(state.stage, 'download');
+    // download: (8 - 4) / 2 img/s = 2 s; embed: (2 + 8 - 3) / 2 img/s = 3.5 s; the run ends with the later.
+    assert.equal(state.progress?.etaSeconds, 3.5);
     const {lastFrame, unmount} = render(<RunScreen state={state} onInterrupt={() => {}} />);
     const frame = lastFrame() ?? '';
     unmount();
@@ -150,7 +187,10 @@ describe('run screen', () => {
     assert.match(frame, /\+2 already there/);
     assert.match(frame, /failed 1/);
     assert.match(frame, /duplicates 1/);
-    assert.match(frame, /ETA 00:02/);
+    assert.match(frame, /Run downloaded 4\/8 · embedded 3\/10 · committed 3 rows · ETA 00:04/);
+    assert.equal(frame.match(/ETA/g)?.length, 1, 'one ETA for the whole run');
+    assert.match(frame, /3\/10 ok 3 failed 0 cached 1 10 img\/s/);
+    assert.match(frame, /committed 3 rows to the collection/);
     assert.match(frame, /w1 receiving/);
     assert.match(frame, /2\.0 KB\/4\.0 KB/);
     assert.match(frame, /retry 1/);

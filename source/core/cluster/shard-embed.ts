@@ -1,15 +1,12 @@
 /**
- * The worker's one call into the embedding engine: a shard's files in, its rows out, in file order, with the
- * batch schedule `embed` uses (so the rows are the ones a single-process run makes). Kept to this one function so
- * the streaming pipeline (core/pipeline) can replace it without touching the processor.
+ * The worker's one call into the embedding engine: a shard's files in, its rows out, in file order, through the
+ * same streaming engine `embed` and `run` use (so the rows are the ones a single-process run makes).
  */
-import {stat} from 'node:fs/promises';
+import type {ShardExtras, ShardRows} from '../collection/shard.js';
 import type {ImageInfo} from '../collection/types.js';
-import {batchOutcomes} from '../embed/batch-outcomes.js';
-import {inferBatchesInOrder} from '../embed/batch-schedule.js';
 import type {Embedder} from '../embed/embedder.js';
 import type {FoundFile} from '../embed/file-walk.js';
-import {batchPreparer} from '../embed/read-batch.js';
+import {embedStream} from '../pipeline/embed-stream.js';
 
 export interface EmbeddedShard {
   rows: Float32Array[];
@@ -33,37 +30,29 @@ export async function embedShardFiles(
     timings: {preprocess: 0, inference: 0},
     interrupted: false,
   };
-  const prepare = await batchPreparer(embedder, undefined, () => performance.now());
-  const batches = inferBatchesInOrder({
-    files,
-    batchSize: embedder.batchSize,
-    sessions: embedder.sessions,
-    prepare,
-    infer: embedder.infer,
-    signal: options.signal,
-    onInterrupt: () => {
-      shard.interrupted = true;
+  // The shard is committed whole by the processor, so this sink only collects; it commits nothing itself.
+  const sink = {
+    async append(batch: ShardRows & ShardExtras) {
+      shard.rows.push(...batch.rows);
+      shard.filenames.push(...batch.filenames);
+      shard.images.push(...batch.images);
+      shard.failures.push(...(batch.failures ?? []));
+      options.onBatch(shard.rows.length + shard.failures.length, shard.failures.length);
+      return [];
     },
+  };
+  const run = await embedStream({
+    source: toAsync(files),
+    embedder,
+    sink,
+    signal: options.signal,
+    expected: () => files.length,
   });
-  const absolute = new Map(files.map((file) => [file.relative, file.absolute]));
-  let done = 0;
-  for await (const {ready, inferred} of batches) {
-    const outcomes = batchOutcomes(ready, inferred.results);
-    shard.timings.preprocess += ready.ms;
-    shard.timings.inference += inferred.inferenceMs;
-    shard.failures.push(...outcomes.failures);
-    for (const [index, file] of outcomes.filenames.entries()) {
-      const info = await stat(absolute.get(file) ?? file);
-      shard.rows.push(outcomes.rows[index]!);
-      shard.filenames.push(file);
-      shard.images.push({
-        sha256: outcomes.hashes[index]!,
-        bytes: info.size,
-        mtime_ms: Math.floor(info.mtimeMs),
-      });
-    }
-    done += ready.files.length;
-    options.onBatch(done, shard.failures.length);
-  }
+  shard.timings = {preprocess: run.preprocessMs, inference: run.inferenceMs};
+  shard.interrupted = run.interrupted;
   return shard;
+}
+
+async function* toAsync(files: readonly FoundFile[]): AsyncIterable<FoundFile> {
+  yield* files;
 }

@@ -52,6 +52,7 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
     maxAttempts: settings.maxAttempts ?? Math.max(10, 4 * toDownload),
     deadline: settings.maxSeconds === null ? null : started + settings.maxSeconds * 1000,
     emit,
+    onKept: options.onKept,
   });
   const onOuterAbort = () => run.stop();
   options.signal?.addEventListener('abort', onOuterAbort, {once: true});

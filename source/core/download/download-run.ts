@@ -5,6 +5,7 @@
  * asked for. A broken run (e.g. a save that hit a full disk) stops every worker and is reported once, at the end.
  */
 import {setMaxListeners} from 'node:events';
+import {join} from 'node:path';
 import {type HttpClient, HttpError} from '../net/http.js';
 import {sha256Hex} from './download-index.js';
 import {DownloadSlots} from './download-slots.js';
@@ -16,7 +17,7 @@ import type {RunTotals} from './run-totals.js';
 import {SavesBehindWorkers} from './saves-behind.js';
 import type {DownloadSettings} from './settings.js';
 import {extensionFor} from './sniff.js';
-import type {DownloadEvent, StopReason} from './types.js';
+import type {DownloadEvent, DownloadOptions, StopReason} from './types.js';
 import {UnreachableWatch} from './unreachable.js';
 import type {WorkerReporter} from './worker-reporter.js';
 
@@ -36,6 +37,8 @@ export interface DownloadRunParts {
   /** Clock time after which no new item starts; null for no time budget. */
   deadline: number | null;
   emit: (event: DownloadEvent) => void;
+  /** Hands each saved image on; its worker waits for the promise before keeping another (backpressure). */
+  onKept?: DownloadOptions['onKept'];
 }
 
 export class DownloadRun {
@@ -195,7 +198,7 @@ export class DownloadRun {
         extension: extensionFor(image.type),
       })
       .then(
-        (entry) => {
+        async (entry) => {
           totals.keptImage(entry.name, bytes.length);
           emit({
             type: 'kept',
@@ -210,6 +213,13 @@ export class DownloadRun {
             bytes: bytes.length,
           });
           if (candidate.onKept) this.pendingHooks.push(candidate.onKept().catch(() => undefined));
+          // The save (and so this worker's next keep) waits until the consumer has taken the image.
+          const handOn = this.parts.onKept?.({
+            file: entry.name,
+            path: join(store.directory, entry.name),
+            sha256,
+          });
+          await handOn?.catch(() => undefined);
         },
         (error: unknown) => {
           // Not an item failure but a broken run (e.g. a full disk): stop everyone; it is rethrown at the end.

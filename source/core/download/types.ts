@@ -72,6 +72,18 @@ export interface DownloadOptions {
   clock?: Partial<DownloadClock>;
   /** Shortest interval between two byte-progress events of one worker. */
   progressIntervalMs?: number;
+  /**
+   * Called with each image once it is saved; the worker that kept it waits for the returned promise before it
+   * keeps another image, so a consumer that is behind (the streaming run's full queue) holds the download back.
+   */
+  onKept?: (image: SavedImage) => Promise<unknown> | undefined;
+}
+
+/** An image as saved in the output folder: its file name there, its absolute path and the SHA-256 of its bytes. */
+export interface SavedImage {
+  file: string;
+  path: string;
+  sha256: string;
 }
 
 /** Why an item (or one attempt of it) failed. Stable strings: UIs and reports key on them. */

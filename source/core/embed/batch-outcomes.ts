@@ -3,6 +3,7 @@
  * model, or a failure (unreadable, undecodable, or left without a result). The vectors the model made come back
  * with their cache keys, so the pipeline can store them.
  */
+import type {ImageInfo} from '../collection/types.js';
 import type {CacheKey} from './cache-port.js';
 import type {EmbedResult} from './infer-batch.js';
 import type {ReadyBatch} from './read-batch.js';
@@ -11,10 +12,8 @@ export interface BatchOutcomes {
   /** The batch's rows of the output and their files, in file order. */
   rows: Float32Array[];
   filenames: string[];
-  /** SHA-256 of each row's file, aligned with `rows`. */
-  hashes: string[];
-  /** Each row's perceptual hash (hex), null for cache hits (no decode happened), aligned with `rows`. */
-  phashes: (string | null)[];
+  /** Each row's file as read (SHA-256, size, mtime), aligned with `rows`. */
+  images: ImageInfo[];
   failures: {file: string; reason: string}[];
   cacheHits: number;
   /** Vectors the model made, for the cache. */
@@ -26,8 +25,7 @@ export function batchOutcomes(ready: ReadyBatch, results: EmbedResult[]): BatchO
   const outcomes: BatchOutcomes = {
     rows: [],
     filenames: [],
-    hashes: [],
-    phashes: [],
+    images: [],
     failures: [],
     cacheHits: 0,
     fresh: [],
@@ -51,8 +49,14 @@ export function batchOutcomes(ready: ReadyBatch, results: EmbedResult[]): BatchO
     if ('vector' in outcome) {
       outcomes.rows.push(outcome.vector);
       outcomes.filenames.push(file.relative);
-      outcomes.hashes.push(ready.keys[index]?.sha256 ?? '');
-      outcomes.phashes.push(outcome.phash ?? null);
+      const facts = ready.facts[index];
+      outcomes.images.push({
+        sha256: ready.keys[index]?.sha256 ?? '',
+        bytes: facts?.bytes ?? 0,
+        mtime_ms: facts?.mtime_ms ?? 0,
+        // Null for cache hits: no decode happened, so no perceptual hash was made.
+        phash: outcome.phash ?? null,
+      });
     } else {
       outcomes.failures.push({file: file.relative, reason: outcome.reason});
     }

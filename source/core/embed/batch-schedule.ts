@@ -1,7 +1,9 @@
 /**
  * The order of work in the embed pipeline: up to one batch per inference session in the model at once, plus one
- * being prepared (read, hashed, decoded) beside them; results come out in file order. After an abort nothing new
- * starts, and the batches already in the model finish and come out. Memory stays bounded by sessions + 1 batches.
+ * being prepared (read, hashed, decoded) beside them; results come out in the order the files were taken. Files
+ * come from a stream (`take`), so a batch forms from what is there: the schedule asks for the next batch's length
+ * and prepares what it gets. After an abort nothing new starts, and the batches already in the model finish and
+ * come out. Memory stays bounded by sessions + 1 batches.
  */
 import type {Embedder} from './embedder.js';
 import type {FoundFile} from './file-walk.js';
@@ -9,41 +11,70 @@ import type {ReadyBatch} from './read-batch.js';
 
 export type Inferred = Awaited<ReturnType<Embedder['infer']>>;
 
-export interface ScheduleOptions {
-  files: readonly FoundFile[];
+export interface ScheduleOptions<F extends FoundFile> {
+  /** Up to `length` files; none when the stream has ended (or the signal fired). */
+  take: (length: number) => Promise<F[]>;
+  /** Files known to be left, for the shrinking last batches; undefined while the stream's end is unknown. */
+  remaining: () => number | undefined;
   batchSize: number;
   sessions: number;
-  prepare: (files: FoundFile[]) => Promise<ReadyBatch>;
+  prepare: (files: F[]) => Promise<ReadyBatch<F>>;
   infer: Embedder['infer'];
   signal?: AbortSignal | undefined;
   /** false: prepare the next batch only after the current one is inferred (for measurements). */
   readAhead?: boolean | undefined;
-  /** Called once when an abort stops new batches from starting. */
+  /** Called once when an abort stops files already taken, or still to come, from being embedded. */
   onInterrupt: () => void;
+  /** Whether the stream still had files when the abort came (default: it had). */
+  ended?: () => boolean;
 }
 
-export async function* inferBatchesInOrder(
-  options: ScheduleOptions,
-): AsyncGenerator<{ready: ReadyBatch; inferred: Inferred}> {
-  const {files, batchSize} = options;
-  const running: {ready: ReadyBatch; inference: Promise<Inferred>}[] = [];
-  let following = 0;
+export async function* inferBatchesInOrder<F extends FoundFile>(
+  options: ScheduleOptions<F>,
+): AsyncGenerator<{ready: ReadyBatch<F>; inferred: Inferred}> {
+  const {batchSize, sessions} = options;
+  const running: {ready: ReadyBatch<F>; inference: Promise<Inferred>}[] = [];
   let started = 0;
-  const prepareFollowing = (): Promise<ReadyBatch> | undefined => {
-    if (following >= files.length) return undefined;
-    const length = nextBatchLength(started++, files.length - following, batchSize, options.sessions);
-    const batch = options.prepare(files.slice(following, following + length));
-    following += length;
+  let finished = false;
+  let interrupted = false;
+  const interrupt = () => {
+    if (!interrupted) options.onInterrupt();
+    interrupted = true;
+    finished = true;
+  };
+  const prepareFollowing = (): Promise<ReadyBatch<F> | undefined> | undefined => {
+    if (finished) return undefined;
+    if (options.signal?.aborted) {
+      if (!(options.ended?.() ?? false)) interrupt();
+      finished = true;
+      return undefined;
+    }
+    const length = nextBatchLength(
+      started,
+      options.remaining() ?? Number.POSITIVE_INFINITY,
+      batchSize,
+      sessions,
+    );
+    const batch = options.take(length).then((files) => {
+      if (files.length === 0) {
+        finished = true;
+        if (options.signal?.aborted && !(options.ended?.() ?? false)) interrupt();
+        return undefined;
+      }
+      started++;
+      return options.prepare(files);
+    });
     batch.catch(() => {}); // awaited later; this only prevents an unhandled-rejection report
     return batch;
   };
   let next = prepareFollowing();
   while (next !== undefined || running.length > 0) {
-    if (next !== undefined && running.length < options.sessions) {
+    if (next !== undefined && running.length < sessions) {
       const ready = await next;
       next = undefined;
+      if (ready === undefined) continue;
       if (options.signal?.aborted) {
-        options.onInterrupt();
+        interrupt();
         continue;
       }
       const inference = options.infer(ready.prepared);

@@ -57,16 +57,19 @@ export type EmbedEvent =
       averageImagesPerSecond: number;
     }
   | {type: 'failure'; file: string; reason: string}
+  /** A shard of the collection was committed: `rows` in it, `total` committed by this run so far. */
+  | {type: 'committed'; shard: string; rows: number; total: number}
   | {type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number}
   | {type: 'writing'}
   | {type: 'done'; report: EmbedReport};
 
 /**
- * The 'batch' events of a run of `total` files whose embedding started at `embedStart`: each call reads the clock
- * once, as a batch ends. A batch's time runs from the end of the one before it.
+ * The 'batch' events of a run whose embedding started at `embedStart`, of `total()` files as known when each batch
+ * ends (a stream's total grows): each call reads the clock once, as a batch ends. A batch's time runs from the end
+ * of the one before it.
  */
 export function batchProgress(
-  total: number,
+  total: () => number,
   clock: () => number,
   embedStart: number,
 ): (
@@ -84,7 +87,7 @@ export function batchProgress(
     return {
       type: 'batch',
       done,
-      total,
+      total: Math.max(done, total()),
       ok: counts.ok,
       failed: counts.failed,
       cacheHits: counts.cacheHits,

@@ -2,19 +2,23 @@
  * The embed pipeline: a folder of images synced into the collection in the embeddings folder (new files
  * appended as shards, deleted and changed ones tombstoned; see docs/collection.md), then the merged view
  * (image_embeddings.npy + image_filenames.npy + metadata.json) rebuilt. Each file is read once, hashed, looked up
- * in the cache (if any); misses are preprocessed and embedded in batches, in the order batch-schedule.ts gives.
+ * in the cache (if any); misses are preprocessed and embedded in batches (pipeline/embed-stream.ts). The streaming
+ * run syncs the same way, with the images its download keeps arriving as a second source (`incoming`).
  */
+import {mkdir} from 'node:fs/promises';
 import {resolve} from 'node:path';
 import {planSync} from '../collection/sync-plan.js';
+import type {Failure} from '../collection/types.js';
 import {type CollectionWriter, openCollectionWriter} from '../collection/writer.js';
 import {UserError} from '../errors.js';
 import {asOutputWriteError, checkOutputFolder} from '../fs/output-folder.js';
 import type {DecodeMode} from '../image/clip-preprocess.js';
 import type {Dtype} from '../model/model-folder.js';
+import {BoundedChannel, mergeSources} from '../pipeline/bounded-channel.js';
+import {committedRows, embedStream, type ImageItem} from '../pipeline/embed-stream.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
 import type {Device} from '../runtime/onnx.js';
 import type {EmbeddingCachePort} from './cache-port.js';
-import {embedPlannedFiles} from './embed-batches.js';
 import type {EmbedEvent, EmbedReport} from './embed-events.js';
 import type {Embedder} from './embedder.js';
 import {walkImageFiles} from './file-walk.js';
@@ -57,9 +61,35 @@ export interface EmbedOptions {
   now?: () => Date;
 }
 
-export async function embedImages(
-  options: EmbedOptions & {signal?: AbortSignal; onEvent?: (event: EmbedEvent) => void},
-): Promise<EmbedReport> {
+type Control = {signal?: AbortSignal; onEvent?: (event: EmbedEvent) => void};
+
+export interface SyncOptions extends EmbedOptions {
+  /** Images arriving while the sync runs (the streaming run's downloads), embedded beside the folder's new ones. */
+  incoming?: AsyncIterable<ImageItem>;
+  /** How many images `incoming` brings in all, as known now (progress and the run's ETA). */
+  incomingExpected?: () => number;
+}
+
+/** Nothing was written: there was nothing to embed, every file failed, or the stop came first. */
+export interface EmptySync {
+  empty: true;
+  interrupted: boolean;
+  failures: Failure[];
+}
+
+export async function embedImages(options: EmbedOptions & Control): Promise<EmbedReport> {
+  const outcome = await syncImages(options);
+  if (!('empty' in outcome)) return outcome;
+  if (outcome.interrupted)
+    throw new UserError('interrupted before any image was embedded; nothing was written');
+  const first = outcome.failures[0];
+  throw new UserError(
+    `none of the ${outcome.failures.length} files in ${resolve(options.inputDir)} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
+    'check that the folder holds images (JPEG, PNG, WebP, GIF, TIFF, AVIF)',
+  );
+}
+
+export async function syncImages(options: SyncOptions & Control): Promise<EmbedReport | EmptySync> {
   const clock = options.clock ?? (() => performance.now());
   const now = options.now ?? (() => new Date());
   const emit = options.onEvent ?? (() => {});
@@ -70,9 +100,11 @@ export async function embedImages(
 
   // Before the walk and the model load, so a bad --output costs nothing.
   await checkOutputFolder(outputDir);
+  // The streaming run's images folder may not exist yet: its downloads go there.
+  if (options.incoming) await mkdir(inputDir, {recursive: true});
   const walk = await walkImageFiles(inputDir);
   emit({type: 'scanned', total: walk.files.length, skipped: walk.skipped});
-  if (walk.files.length === 0) {
+  if (walk.files.length === 0 && !options.incoming) {
     throw new UserError(
       `no images found in ${inputDir}${walk.skipped.length ? ` (${walk.skipped.length} skipped, e.g. ${walk.skipped[0]?.file}: ${walk.skipped[0]?.reason})` : ''}`,
       "put images there, or fetch some with 'visual-cortex download'",
@@ -124,27 +156,27 @@ export async function embedImages(
       adopted: writer.adopted.length,
     });
     await writer.tombstone(plan.tombstones);
-    const run = await embedPlannedFiles({
+    const capacity = embedder.batchSize * (embedder.sessions + 1);
+    const run = await embedStream({
+      source: options.incoming
+        ? mergeSources([BoundedChannel.of(plan.toEmbed), options.incoming], capacity)
+        : BoundedChannel.of(plan.toEmbed),
+      expected: () => plan.toEmbed.length + (options.incomingExpected?.() ?? 0),
       embedder,
-      files: plan.toEmbed,
-      writer,
+      sink: writer,
       cache: options.cache,
       readAhead: options.readAhead,
       clock,
       signal: options.signal,
-      emit,
+      onEvent: emit,
     });
-    await writer.commit();
-    const unchanged = plan.kept === 0 && plan.tombstones.length === 0;
-    if (run.appended === 0 && unchanged) {
-      if (run.interrupted)
-        throw new UserError('interrupted before any image was embedded; nothing was written');
-      const first = run.failures[0];
-      throw new UserError(
-        `none of the ${run.failures.length} files in ${inputDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
-        'check that the folder holds images (JPEG, PNG, WebP, GIF, TIFF, AVIF)',
-      );
+    const last = await writer.commit();
+    if (last) {
+      run.committed.push(last);
+      emit({type: 'committed', shard: last.id, rows: last.rows, total: committedRows(run)});
     }
+    if (run.appended === 0 && plan.kept === 0 && plan.tombstones.length === 0)
+      return {empty: true, interrupted: run.interrupted, failures: run.failures};
     const report = await finishView({
       writer,
       embedder,

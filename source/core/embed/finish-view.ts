@@ -11,7 +11,7 @@ import type {SyncPlan} from '../collection/sync-plan.js';
 import type {RunRecord} from '../collection/types.js';
 import {viewMetadata} from '../collection/view-metadata.js';
 import type {CollectionWriter} from '../collection/writer.js';
-import type {BatchRun} from './embed-batches.js';
+import type {StreamRun} from '../pipeline/embed-stream.js';
 import type {EmbedEvent, EmbedReport} from './embed-events.js';
 import type {Embedder} from './embedder.js';
 import type {WalkResult} from './file-walk.js';
@@ -20,7 +20,7 @@ import {describeRun, type EmbedMetadata, peakRssBytes, roundSeconds} from './met
 export interface FinishInput {
   writer: CollectionWriter;
   embedder: Embedder;
-  run: BatchRun;
+  run: StreamRun;
   plan: SyncPlan;
   walk: WalkResult;
   inputDir: string;
@@ -40,7 +40,8 @@ export async function finishView(input: FinishInput): Promise<EmbedReport> {
     inputDir: input.inputDir,
     counts: {
       // The files this run set out to embed: those an interrupted run never tried are the rest.
-      inputs: run.interrupted ? input.plan.toEmbed.length : run.appended + run.failures.length,
+      // (a streaming run's downloads add files the plan did not know of: never fewer than were tried).
+      inputs: Math.max(run.interrupted ? input.plan.toEmbed.length : 0, run.appended + run.failures.length),
       ok: run.appended,
       failed: run.failures.length,
       cache_hits: run.cacheHits,

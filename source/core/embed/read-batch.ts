@@ -18,14 +18,27 @@ import type {PreparedBatch} from './preprocess-batch.js';
 /** Files read at once: reading is I/O, so a few in flight hide latency without holding many files in memory. */
 const READ_CONCURRENCY = 4;
 
-export interface ReadyBatch {
-  files: FoundFile[];
+/** A file to embed; a producer that already holds its bytes (and their hash) can hand them over. */
+export interface ImageItem extends FoundFile {
+  data?: Uint8Array;
+  sha256?: string;
+}
+
+export interface ReadyBatch<F extends FoundFile = FoundFile> {
+  files: F[];
   /** Per file: a cached vector, a read failure, or undefined (its result comes from inference). */
   known: (Float32Array | {reason: string} | undefined)[];
   /** Per file: its cache key (undefined when it could not be read). */
   keys: (CacheKey | undefined)[];
+  /** Per file: its size and mtime as read (what the collection's sync compares it by next time). */
+  facts: (FileFacts | undefined)[];
   prepared: PreparedBatch;
   ms: number;
+}
+
+export interface FileFacts {
+  bytes: number;
+  mtime_ms: number;
 }
 
 /** Identifies the weights for the cache: a re-pulled or different graph gets new keys. */
@@ -34,7 +47,7 @@ export async function modelCacheId(embedder: Embedder): Promise<string> {
   return `${embedder.modelName}:${embedder.modelFile}:${info.size}:${Math.floor(info.mtimeMs)}`;
 }
 
-type Read = {bytes: Uint8Array; sha256: string} | {reason: string};
+type Read = {bytes: Uint8Array; sha256: string; facts: FileFacts} | {reason: string};
 
 /** Enough for every signature sniffImageType knows. */
 const SIGNATURE_BYTES = 64;
@@ -50,7 +63,8 @@ export const MAX_IMAGE_FILE_BYTES = 256 * 2 ** 20;
  * Reads a file the walk found, after its size and first bytes show it can be an image: a 2 GB video named
  * .jpg is refused from 64 bytes. Non-blocking open, so a path swapped for a named pipe since the walk cannot hang.
  */
-async function readAndHash(file: FoundFile): Promise<Read> {
+async function readAndHash(file: ImageItem): Promise<Read> {
+  if (file.data) return handedOver(file, file.data);
   let handle: FileHandle | undefined;
   try {
     handle = await open(file.absolute, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -73,11 +87,29 @@ async function readAndHash(file: FoundFile): Promise<Read> {
       filled += bytesRead;
     }
     const read = bytes.subarray(0, filled);
-    return {bytes: read, sha256: createHash('sha256').update(read).digest('hex')};
+    return {
+      bytes: read,
+      sha256: createHash('sha256').update(read).digest('hex'),
+      facts: {bytes: filled, mtime_ms: Math.floor(info.mtimeMs)},
+    };
   } catch (error) {
     return {reason: `cannot read file: ${describeError(error)}`};
   } finally {
     await handle?.close();
+  }
+}
+
+/** Bytes a producer handed over: only the file's mtime is read, for the collection's record of it. */
+async function handedOver(file: ImageItem, data: Uint8Array): Promise<Read> {
+  try {
+    const info = await stat(file.absolute);
+    return {
+      bytes: data,
+      sha256: file.sha256 ?? createHash('sha256').update(data).digest('hex'),
+      facts: {bytes: data.length, mtime_ms: Math.floor(info.mtimeMs)},
+    };
+  } catch (error) {
+    return {reason: `cannot read file: ${describeError(error)}`};
   }
 }
 
@@ -89,7 +121,7 @@ export async function batchPreparer(
   embedder: Embedder,
   cache: EmbeddingCachePort | undefined,
   clock: () => number,
-): Promise<(files: FoundFile[]) => Promise<ReadyBatch>> {
+): Promise<<F extends ImageItem>(files: F[]) => Promise<ReadyBatch<F>>> {
   const model = cache ? await modelCacheId(embedder) : '';
   const keyFor = (sha256: string): CacheKey => ({
     sha256,
@@ -113,7 +145,8 @@ export async function batchPreparer(
         ? [{id: file.relative, data: read.bytes}]
         : [];
     });
+    const facts = reads.map((read) => ('facts' in read ? read.facts : undefined));
     const prepared = await embedder.prepare(misses);
-    return {files, known, keys, prepared, ms: clock() - begin};
+    return {files, known, keys, facts, prepared, ms: clock() - begin};
   };
 }

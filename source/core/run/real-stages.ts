@@ -1,11 +1,15 @@
-/** The run's stages wired to the real downloader and embedder. */
+/** The run's stages wired to the real downloader and the collection sync (embed's engine). */
+import {openEmbeddingCache, resolveCachePath} from '../cache/embedding-cache.js';
 import {downloadImages} from '../download/download-images.js';
 import {downloadEnvironment} from '../download/settings.js';
-import {embedImages} from '../embed/embed-images.js';
+import type {EmbeddingCachePort} from '../embed/cache-port.js';
+import {syncImages} from '../embed/embed-images.js';
 import {checkOutputFolder} from '../fs/output-folder.js';
 import {openModelFolder, resolveModelsDir} from '../model/model-folder.js';
 import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
-import type {RunStages} from './run-pipeline.js';
+import type {EmbedStageReport} from './embed-stage.js';
+import type {EmbedStageContext, RunStages} from './run-pipeline.js';
+import type {RunSetup} from './run-setup.js';
 
 export const realStages: RunStages = {
   async preflight(setup, context) {
@@ -33,28 +37,66 @@ export const realStages: RunStages = {
       ...(setup.maxSeconds > 0 ? {maxSeconds: setup.maxSeconds} : {}),
       signal: context.signal,
       onEvent: context.onEvent,
+      onKept: context.onKept,
     });
   },
   async embed(setup, context) {
-    const report = await embedImages({
-      inputDir: setup.outputDir,
-      outputDir: setup.embeddingsDir,
-      model: setup.model,
-      modelsDir: resolveModelsDir(context.modelsDir, context.env),
-      dtype: setup.dtype,
-      device: setup.device as Device,
-      batchSize: setup.batchSize,
-      signal: context.signal,
-      onEvent: context.onEvent,
-    });
-    const metadata = report.metadata;
-    return {
-      ok: metadata.counts.ok,
-      failed: metadata.counts.failed,
-      failures: metadata.failures,
-      interrupted: metadata.interrupted,
-      imagesPerSecond: metadata.images_per_second,
-      outputFiles: [report.paths.embeddings, report.paths.filenames, report.paths.metadata],
-    };
+    // Threads, sessions and the preprocessing split are embed's defaults: the download's workers wait on the
+    // network on this thread's event loop, so the cores stay the embedder's (docs/performance.md, Streaming run).
+    // Like `embed`: a resumed run takes what the killed or stopped one embedded from the cache.
+    const cache =
+      context.cache === undefined
+        ? openEmbeddingCache(resolveCachePath(undefined, context.env))
+        : context.cache;
+    try {
+      return await embedStage(setup, context, cache ?? undefined);
+    } finally {
+      if (context.cache === undefined) cache?.close();
+    }
   },
 };
+
+async function embedStage(
+  setup: RunSetup,
+  context: EmbedStageContext,
+  cache: EmbeddingCachePort | undefined,
+): Promise<EmbedStageReport> {
+  const outcome = await syncImages({
+    inputDir: setup.outputDir,
+    outputDir: setup.embeddingsDir,
+    model: setup.model,
+    modelsDir: resolveModelsDir(context.modelsDir, context.env),
+    dtype: setup.dtype,
+    device: setup.device as Device,
+    batchSize: setup.batchSize,
+    cache,
+    shardSize: context.shardSize,
+    incoming: context.incoming,
+    incomingExpected: context.incomingExpected,
+    signal: context.signal,
+    onEvent: context.onEvent,
+  });
+  if ('empty' in outcome)
+    return {
+      ok: 0,
+      failed: outcome.failures.length,
+      failures: outcome.failures,
+      cacheHits: 0,
+      interrupted: outcome.interrupted,
+      imagesPerSecond: 0,
+      outputFiles: [],
+      collection: null,
+    };
+  const {metadata, sync, paths} = outcome;
+  const run = metadata.collection?.run;
+  return {
+    ok: sync.appended,
+    failed: run?.failed ?? metadata.counts.failed,
+    failures: metadata.failures,
+    cacheHits: run?.cache_hits ?? 0,
+    interrupted: metadata.interrupted,
+    imagesPerSecond: metadata.images_per_second,
+    outputFiles: [paths.embeddings, paths.filenames, paths.metadata],
+    collection: sync,
+  };
+}

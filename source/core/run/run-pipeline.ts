@@ -1,35 +1,45 @@
 /**
- * `run`: download, then embed what is in the images directory. One AbortSignal stops it gracefully: an abort
- * during the download stops the download and skips embedding (earlier outputs stay untouched); an abort during
- * embedding lets the batches in the model finish and the embedder writes consistent outputs with interrupted: true.
+ * `run` as one streaming pipeline: the download and the embedder run at once. Every image the download keeps goes
+ * into a bounded queue that the embedder drains beside the images already in the folder but not yet in the
+ * collection; when the queue is full the download's workers wait. Rows are appended to the collection as they come
+ * and a shard commits as it fills, so a kill loses at most the shard being filled. One AbortSignal stops both
+ * gracefully: the download aborts, the batches in the model finish, the partial shard commits and the merged view
+ * is written with interrupted: true.
  */
-import type {DownloadEvent, DownloadReport} from '../download/types.js';
+
+import type {DownloadEvent, DownloadReport, SavedImage} from '../download/types.js';
 import {unreachableHint} from '../download/unreachable.js';
+import type {EmbeddingCachePort} from '../embed/cache-port.js';
 import {UserError} from '../errors.js';
+import {BoundedChannel} from '../pipeline/bounded-channel.js';
+import type {ImageItem} from '../pipeline/embed-stream.js';
 import type {EmbedStageEvent, EmbedStageReport} from './embed-stage.js';
+import {type RunProgress, RunProgressTracker} from './run-progress.js';
 import type {RunSetup} from './run-setup.js';
 
 export type RunStage = 'download' | 'embed';
 
 export type RunEvent =
-  | {type: 'stage'; stage: RunStage}
   | {type: 'download'; event: DownloadEvent}
   | {type: 'embed'; event: EmbedStageEvent}
-  /** The signal fired: the run is winding down. */
+  /** Both stages' figures and the run's one ETA (run-progress.ts), after each event that moves them. */
+  | {type: 'progress'; progress: RunProgress}
+  /** The signal fired: the run is winding down (`stage`: download while it still ran, else embed). */
   | {type: 'stopping'; stage: RunStage}
   | {type: 'done'; report: RunReport};
 
 export interface RunReport {
   interrupted: boolean;
-  /** The stage that was running when the stop was asked for, or null. */
+  /** download: the stop came while the download still ran; embed: after it had ended; null: no stop. */
   stoppedDuring: RunStage | null;
   imagesDir: string;
   embeddingsDir: string;
   download: DownloadReport | null;
-  /** Null when embedding did not run (stopped during the download). */
+  /** Null when the run was stopped before it began. */
   embed: EmbedStageReport | null;
-  /** The output files written by this run (empty when embedding did not run). */
+  /** The merged view's files (empty when nothing was written). */
   outputFiles: string[];
+  progress: RunProgress;
   startedAt: string;
   finishedAt: string;
   seconds: number;
@@ -42,12 +52,27 @@ export interface StageContext<E> {
   modelsDir?: string;
 }
 
+export interface DownloadStageContext extends StageContext<DownloadEvent> {
+  /** Hands a saved image to the embedder; the worker waits for it (the queue may be full). */
+  onKept: (image: SavedImage) => Promise<unknown>;
+}
+
+export interface EmbedStageContext extends StageContext<EmbedStageEvent> {
+  /** The images the download keeps, as it keeps them; ends when the download does. */
+  incoming: AsyncIterable<ImageItem>;
+  /** How many images `incoming` brings in all, as known now. */
+  incomingExpected: () => number;
+  /** undefined: the stage opens the default cache (as `embed` does); null: no cache. */
+  cache?: EmbeddingCachePort | null | undefined;
+  shardSize?: number | undefined;
+}
+
 /** The two stages, injectable so the pipeline and the UI can be tested without network or model. */
 export interface RunStages {
-  /** Fails fast (UserError) on what would only fail after the download, e.g. a missing model. */
+  /** Fails fast (UserError) on what would only fail later, e.g. a missing model. */
   preflight?(setup: RunSetup, context: Omit<StageContext<never>, 'onEvent'>): Promise<void>;
-  download(setup: RunSetup, context: StageContext<DownloadEvent>): Promise<DownloadReport>;
-  embed(setup: RunSetup, context: StageContext<EmbedStageEvent>): Promise<EmbedStageReport>;
+  download(setup: RunSetup, context: DownloadStageContext): Promise<DownloadReport>;
+  embed(setup: RunSetup, context: EmbedStageContext): Promise<EmbedStageReport>;
 }
 
 export interface RunPipelineOptions {
@@ -56,42 +81,93 @@ export interface RunPipelineOptions {
   env?: NodeJS.ProcessEnv;
   modelsDir?: string;
   stages?: RunStages;
+  /** The embedding cache; undefined: the default one ($VISUAL_CORTEX_CACHE or ~/.cache), null: none. */
+  cache?: EmbeddingCachePort | null | undefined;
+  /** Rows per shard of a new collection (default 4,096). */
+  shardSize?: number | undefined;
+  /** Kept images queued for the embedder before the download waits (default KEPT_QUEUE). */
+  queueCapacity?: number;
   now?: () => Date;
 }
+
+/**
+ * Kept images waiting for the embedder. An entry is a path (the bytes are on disk, read back from the page
+ * cache), so 1,024 of them cost ~100 KB and let the download run far ahead of a slow embedder before it waits.
+ */
+export const KEPT_QUEUE = 1024;
 
 export async function runPipeline(setup: RunSetup, options: RunPipelineOptions): Promise<RunReport> {
   const emit = options.onEvent ?? (() => {});
   const now = options.now ?? (() => new Date());
   const stages = options.stages ?? (await import('./real-stages.js')).realStages;
-  const base = {signal: options.signal, env: options.env ?? process.env, modelsDir: options.modelsDir};
+  const base = {env: options.env ?? process.env, modelsDir: options.modelsDir};
   const started = now();
-  let stage: RunStage = 'download';
+  const progress = new RunProgressTracker();
+  const emitProgress = (moved: boolean) => {
+    if (moved) emit({type: 'progress', progress: progress.snapshot()});
+  };
+  let downloading = true;
   let stoppedDuring: RunStage | null = null;
   const onAbort = () => {
-    stoppedDuring = stage;
-    emit({type: 'stopping', stage});
+    stoppedDuring = downloading ? 'download' : 'embed';
+    emit({type: 'stopping', stage: stoppedDuring});
   };
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, {once: true});
+  // A stage that fails stops the other.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const kept = new BoundedChannel<ImageItem>(options.queueCapacity ?? KEPT_QUEUE);
+  // Once stopped, the embedder takes nothing more: the download's workers must not wait on it.
+  const release = () => kept.cancel();
+  signal.addEventListener('abort', release, {once: true});
   try {
-    await stages.preflight?.(setup, base);
+    await stages.preflight?.(setup, {...base, signal});
     let download: DownloadReport | null = null;
     let embed: EmbedStageReport | null = null;
-    if (!options.signal.aborted) {
-      emit({type: 'stage', stage: 'download'});
-      download = await stages.download(setup, {...base, onEvent: (event) => emit({type: 'download', event})});
-      // Nothing to embed, and not the folder's fault: say so rather than that the images folder is empty.
-      if (download.stopReason === 'unreachable' && download.total === 0) {
-        throw new UserError(
-          `the download could not reach the provider, so there is nothing to embed: ${download.sourceError}`,
-          unreachableHint(setup.provider),
-        );
-      }
-    }
-    if (!options.signal.aborted) {
-      stage = 'embed';
-      emit({type: 'stage', stage: 'embed'});
-      embed = await stages.embed(setup, {...base, onEvent: (event) => emit({type: 'embed', event})});
+    if (!signal.aborted) {
+      let firstError: {error: unknown} | undefined;
+      const failed = (error: unknown) => {
+        firstError ??= {error};
+        stop.abort();
+        throw error;
+      };
+      const downloadRun = stages
+        .download(setup, {
+          ...base,
+          signal,
+          onEvent: (event) => {
+            emit({type: 'download', event});
+            emitProgress(progress.onDownload(event));
+          },
+          onKept: (image) => kept.push({relative: image.file, absolute: image.path}),
+        })
+        .finally(() => {
+          downloading = false;
+          progress.downloadEnded();
+          kept.close();
+        })
+        .catch(failed);
+      const embedRun = stages
+        .embed(setup, {
+          ...base,
+          signal,
+          incoming: kept,
+          incomingExpected: () => progress.incomingExpected(),
+          cache: options.cache,
+          shardSize: options.shardSize,
+          onEvent: (event) => {
+            emit({type: 'embed', event});
+            emitProgress(progress.onEmbed(event));
+          },
+        })
+        .finally(release)
+        .catch(failed);
+      const [downloaded, embedded] = await Promise.allSettled([downloadRun, embedRun]);
+      if (firstError) throw firstError.error;
+      download = downloaded.status === 'fulfilled' ? downloaded.value : null;
+      embed = embedded.status === 'fulfilled' ? embedded.value : null;
+      if (download && embed) refuseEmptyRun(setup, download, embed);
     }
     const finished = now();
     const report: RunReport = {
@@ -102,6 +178,7 @@ export async function runPipeline(setup: RunSetup, options: RunPipelineOptions):
       download,
       embed,
       outputFiles: embed?.outputFiles ?? [],
+      progress: progress.snapshot(),
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       seconds: (finished.getTime() - started.getTime()) / 1000,
@@ -110,5 +187,24 @@ export async function runPipeline(setup: RunSetup, options: RunPipelineOptions):
     return report;
   } finally {
     options.signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', release);
+    kept.cancel();
   }
+}
+
+/** A run that wrote nothing, and was not stopped, says why: the provider, or a folder with nothing to embed. */
+function refuseEmptyRun(setup: RunSetup, download: DownloadReport, embed: EmbedStageReport): void {
+  if (download.stopReason === 'unreachable' && download.total === 0)
+    throw new UserError(
+      `the download could not reach the provider, so there is nothing to embed: ${download.sourceError}`,
+      unreachableHint(setup.provider),
+    );
+  if (embed.collection !== null || embed.interrupted || download.interrupted) return;
+  const first = embed.failures[0];
+  throw new UserError(
+    embed.failed > 0
+      ? `none of the ${embed.failed} images in ${setup.outputDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`
+      : `no images to embed in ${setup.outputDir}: the download kept none`,
+    'check the source (--provider, --url, --urls, --input-dir) and that the folder holds images',
+  );
 }
