@@ -5,8 +5,7 @@ import {listModelInstallStates} from '../core/run/model-choices.js';
 import {runPipeline} from '../core/run/run-pipeline.js';
 import {RUN_DEFAULTS, type RunField, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
 import {deviceAvailability} from '../core/runtime/onnx.js';
-import {reducePull, startPull} from '../ui/pull-progress.js';
-import type {PullView} from '../ui/setup-screen.js';
+import type {DashboardServices} from '../ui/dashboard-services.js';
 import type {CommandContext} from './command.js';
 import {defineCommand} from './command.js';
 import {quitNow} from './forced-quit.js';
@@ -43,75 +42,48 @@ export async function openDashboard(
   setup: RunSetup,
   initialScreen: 'menu' | 'setup' | 'run',
 ): Promise<number> {
-  const [{render}, {DashboardApp}, {BackFrame, SearchFrame}, {ValidationScreen}] = await Promise.all([
-    import('ink'),
-    import('../ui/dashboard-app.js'),
-    import('../ui/screen-frames.js'),
-    import('../ui/validation-screen.js'),
-  ]);
+  const [{render}, {DashboardApp}] = await Promise.all([import('ink'), import('../ui/dashboard-app.js')]);
   const {io, env} = context;
   const modelsDir = resolveModelsDir(context.flags.modelsDir, env);
   const presets = () => openPresetStore({env});
-  const services = {
+  const services: DashboardServices = {
     devices: deviceAvailability(),
     listModels: () => listModelInstallStates(modelsDir),
-    async pullModel(model: string, dtype: string, onProgress: (pull: PullView) => void) {
+    async pullModel(model, dtype, onEvent) {
       const {pullModel} = await import('../core/model/pull.js');
-      let tracker = startPull(model, dtype);
-      await pullModel({
-        modelsDir,
-        model,
-        dtypes: [parseDtype(dtype)],
-        env,
-        signal: context.signal,
-        onEvent: (event) => {
-          tracker = reducePull(tracker, event);
-          onProgress(tracker.view);
-        },
-      });
+      await pullModel({modelsDir, model, dtypes: [parseDtype(dtype)], env, signal: context.signal, onEvent});
     },
     listPresets: () => presets().list(),
-    savePreset: (name: string, values: RunSetup) => {
+    savePreset: (name, values) => {
       // Like `presets save`: only what differs from the defaults, so later default changes still apply.
       const changed = Object.entries(values).filter(
         ([key, value]) => RUN_DEFAULTS[key as RunField] !== value,
       );
       presets().save(name, Object.fromEntries(changed));
     },
-    deletePreset: (name: string) => {
+    deletePreset: (name) => {
       presets().delete(name);
     },
-    startRun: (next: RunSetup, signal: AbortSignal, onEvent: Parameters<typeof runPipeline>[1]['onEvent']) =>
+    startRun: (next, signal, onEvent) =>
       runPipeline(next, {
         signal: AbortSignal.any([signal, context.signal]),
         env,
         modelsDir: context.flags.modelsDir,
         onEvent,
       }),
-    renderValidation: ({embeddingsDir, onBack}: {embeddingsDir: string; onBack: () => void}) => (
-      <BackFrame onBack={onBack}>
-        <ValidationScreen
-          run={async (control) => {
-            const {validateOutputs} = await import('../core/validate/validate-outputs.js');
-            return validateOutputs({dir: embeddingsDir, modelsDir, ...control});
-          }}
-        />
-      </BackFrame>
-    ),
-    renderSearch: ({embeddingsDir, onBack}: {embeddingsDir: string; onBack: () => void}) => (
-      <SearchFrame
-        onBack={onBack}
-        open={async () => {
-          const {createSearcher} = await import('../core/search/searcher.js');
-          const searcher = await createSearcher({dir: embeddingsDir, modelsDir});
-          return {
-            search: (query: string) => searcher.search(query, 20),
-            close: () => searcher.close(),
-            subtitle: `${searcher.count} images · ${searcher.modelName} ${searcher.dtype} · ${searcher.index}`,
-          };
-        }}
-      />
-    ),
+    async validate(embeddingsDir, control) {
+      const {validateOutputs} = await import('../core/validate/validate-outputs.js');
+      return validateOutputs({dir: embeddingsDir, modelsDir, ...control});
+    },
+    async openSearch(embeddingsDir) {
+      const {createSearcher} = await import('../core/search/searcher.js');
+      const searcher = await createSearcher({dir: embeddingsDir, modelsDir});
+      return {
+        search: (query) => searcher.search(query, 20),
+        close: () => searcher.close(),
+        subtitle: `${searcher.count} images · ${searcher.modelName} ${searcher.dtype} · ${searcher.index}`,
+      };
+    },
   };
   return new Promise<number>((resolve) => {
     const instance = render(
