@@ -1,17 +1,8 @@
 import {UserError} from '../core/errors.js';
-import {parseDtype, resolveModelsDir} from '../core/model/model-folder.js';
-import {openPresetStore} from '../core/presets/preset-store.js';
-import {listModelInstallStates} from '../core/run/model-choices.js';
-import {runPipeline} from '../core/run/run-pipeline.js';
-import {RUN_DEFAULTS, type RunField, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
-import {deviceAvailability} from '../core/runtime/onnx.js';
-import type {DashboardServices} from '../ui/dashboard-services.js';
-import type {CommandContext} from './command.js';
+import {runSetupFromFlags} from '../core/run/run-setup.js';
 import {defineCommand} from './command.js';
-import {quitNow} from './forced-quit.js';
+import {openDashboard} from './open-dashboard.js';
 import {isInteractive, runFlags, runFlagsHelp} from './run.js';
-
-type DashboardContext = Pick<CommandContext<unknown>, 'io' | 'env' | 'signal' | 'flags'>;
 
 export const dashboardCommand = defineCommand({
   name: 'dashboard',
@@ -35,81 +26,3 @@ export const dashboardCommand = defineCommand({
     return openDashboard(context, runSetupFromFlags(context.flags), 'menu');
   },
 });
-
-/** Renders the dashboard until the user quits; returns the exit code. Ctrl+C is handled as input (raw mode). */
-export async function openDashboard(
-  context: DashboardContext,
-  setup: RunSetup,
-  initialScreen: 'menu' | 'setup' | 'run',
-): Promise<number> {
-  const [{render}, {DashboardApp}] = await Promise.all([import('ink'), import('../ui/dashboard-app.js')]);
-  const {io, env} = context;
-  const modelsDir = resolveModelsDir(context.flags.modelsDir, env);
-  const presets = () => openPresetStore({env});
-  const services: DashboardServices = {
-    devices: deviceAvailability(),
-    listModels: () => listModelInstallStates(modelsDir),
-    async pullModel(model, dtype, onEvent) {
-      const {pullModel} = await import('../core/model/pull.js');
-      await pullModel({modelsDir, model, dtypes: [parseDtype(dtype)], env, signal: context.signal, onEvent});
-    },
-    listPresets: () => presets().list(),
-    savePreset: (name, values) => {
-      // Like `presets save`: only what differs from the defaults, so later default changes still apply.
-      const changed = Object.entries(values).filter(
-        ([key, value]) => RUN_DEFAULTS[key as RunField] !== value,
-      );
-      presets().save(name, Object.fromEntries(changed));
-    },
-    deletePreset: (name) => {
-      presets().delete(name);
-    },
-    startRun: (next, signal, onEvent) =>
-      runPipeline(next, {
-        signal: AbortSignal.any([signal, context.signal]),
-        env,
-        modelsDir: context.flags.modelsDir,
-        onEvent,
-      }),
-    async validate(embeddingsDir, control) {
-      const {validateOutputs} = await import('../core/validate/validate-outputs.js');
-      return validateOutputs({dir: embeddingsDir, modelsDir, ...control});
-    },
-    async openSearch(embeddingsDir) {
-      const {createSearcher} = await import('../core/search/searcher.js');
-      const searcher = await createSearcher({dir: embeddingsDir, modelsDir});
-      return {
-        search: (query) => searcher.search(query, 20),
-        close: () => searcher.close(),
-        subtitle: `${searcher.count} images · ${searcher.modelName} ${searcher.dtype} · ${searcher.index}`,
-      };
-    },
-  };
-  return new Promise<number>((resolve) => {
-    const instance = render(
-      <DashboardApp
-        services={services}
-        initialSetup={setup}
-        initialScreen={initialScreen}
-        onExit={(code) => {
-          instance.unmount();
-          instance.waitUntilExit().then(
-            () => resolve(code),
-            () => resolve(code),
-          );
-        }}
-        onForceExit={() => {
-          // Unmounting restores the terminal (raw mode off, cursor shown) before the forced quit.
-          quitNow('SIGINT', {stderr: io.stderr, restoreTerminal: () => instance.unmount()});
-        }}
-      />,
-      {
-        stdout: io.stdout as NodeJS.WriteStream,
-        stdin: io.stdin as NodeJS.ReadStream,
-        stderr: io.stderr as NodeJS.WriteStream,
-        exitOnCtrlC: false,
-        patchConsole: false,
-      },
-    );
-  });
-}

@@ -7,22 +7,13 @@ import {readFile, stat} from 'node:fs/promises';
 import {isAbsolute, join, resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {type PreprocessConfig, parsePreprocessorConfig} from '../image/clip-preprocess.js';
+import {type Dtype, modelFileFor} from './dtype.js';
 import {installedName} from './registry.js';
 
-export type Dtype = 'fp32' | 'q8' | 'fp16';
-export const DTYPES: readonly Dtype[] = ['fp32', 'q8', 'fp16'];
+// Dtypes are defined with the graph files they select; most callers know them from here.
+export {DTYPES, type Dtype, isDtype, modelFileFor, parseDtype} from './dtype.js';
+
 export const DEFAULT_MODEL = 'ViT-B-32';
-
-const DTYPE_SUFFIX: Record<Dtype, string> = {fp32: '', q8: '_quantized', fp16: '_fp16'};
-
-export function isDtype(value: string): value is Dtype {
-  return (DTYPES as readonly string[]).includes(value);
-}
-
-export function parseDtype(value: string): Dtype {
-  if (isDtype(value)) return value;
-  throw new UserError(`unknown dtype '${value}'`, `use --dtype ${DTYPES.join(', --dtype ')}`);
-}
 
 /** The models directory: the flag, else $VISUAL_CORTEX_MODELS, else ./models. */
 export function resolveModelsDir(
@@ -32,11 +23,6 @@ export function resolveModelsDir(
 ): string {
   const chosen = flag || env.VISUAL_CORTEX_MODELS || 'models';
   return resolve(cwd, chosen);
-}
-
-/** File of the vision or text graph for a dtype, relative to the model folder. */
-export function modelFileFor(kind: 'vision' | 'text', dtype: Dtype): string {
-  return `onnx/${kind}_model${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 
 export interface ModelFolder {

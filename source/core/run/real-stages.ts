@@ -5,7 +5,7 @@ import {embedImages} from '../embed/embed-images.js';
 import {checkOutputFolder} from '../fs/output-folder.js';
 import {openModelFolder, resolveModelsDir} from '../model/model-folder.js';
 import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
-import type {RunStages} from './run-pipeline.js';
+import type {RunStages} from './stages.js';
 
 export const realStages: RunStages = {
   async preflight(setup, context) {

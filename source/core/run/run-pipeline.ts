@@ -8,6 +8,10 @@ import {unreachableHint} from '../download/unreachable.js';
 import {UserError} from '../errors.js';
 import type {EmbedStageEvent, EmbedStageReport} from './embed-stage.js';
 import type {RunSetup} from './run-setup.js';
+import type {RunStages} from './stages.js';
+
+// The stage contract lives beside the stages so the real ones need not import the pipeline.
+export type {RunStages, StageContext} from './stages.js';
 
 export type RunStage = 'download' | 'embed';
 
@@ -33,21 +37,6 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   seconds: number;
-}
-
-export interface StageContext<E> {
-  signal: AbortSignal;
-  onEvent: (event: E) => void;
-  env: NodeJS.ProcessEnv;
-  modelsDir?: string;
-}
-
-/** The two stages, injectable so the pipeline and the UI can be tested without network or model. */
-export interface RunStages {
-  /** Fails fast (UserError) on what would only fail after the download, e.g. a missing model. */
-  preflight?(setup: RunSetup, context: Omit<StageContext<never>, 'onEvent'>): Promise<void>;
-  download(setup: RunSetup, context: StageContext<DownloadEvent>): Promise<DownloadReport>;
-  embed(setup: RunSetup, context: StageContext<EmbedStageEvent>): Promise<EmbedStageReport>;
 }
 
 export interface RunPipelineOptions {
