@@ -1,12 +1,6 @@
 /** What the HTTP layer needs from the engine; the real one wraps the searcher, embedder and cache. */
 import type {Query, QueryTerm} from '../core/search/query.js';
-
-export interface SearchHit {
-  rank: number;
-  id: number;
-  file: string;
-  score: number;
-}
+import type {SearchResult} from '../core/search/searcher.js';
 
 export interface CollectionStats {
   count: number;
@@ -47,9 +41,9 @@ export function clientQuery(query: Query): ClientQuery {
 export interface ServeBackend {
   stats(): CollectionStats;
   /** A parsed query (text, id: and uploaded-image terms); the backend checks it again with clientQuery. */
-  searchText(query: ClientQuery, k: number): Promise<SearchHit[]>;
-  searchImage(bytes: Uint8Array, k: number): Promise<SearchHit[]>;
-  searchById(id: number, k: number): Promise<SearchHit[]>;
+  searchText(query: ClientQuery, k: number): Promise<SearchResult[]>;
+  searchImage(bytes: Uint8Array, k: number): Promise<SearchResult[]>;
+  searchById(id: number, k: number): Promise<SearchResult[]>;
   /** Absolute path of row `id`'s image, already checked to lie inside the dataset folder; undefined if none. */
   imagePath(id: number): Promise<string | undefined>;
   embedUploads(files: {name: string; data: Uint8Array}[]): Promise<EmbedUploadResult>;

@@ -14,13 +14,7 @@ import {isDtype} from '../core/model/model-folder.js';
 import {type EmbeddingCollection, loadEmbeddingCollection} from '../core/search/embedding-collection.js';
 import {imageQuery, rowQuery} from '../core/search/query.js';
 import {createSearcher, type IndexChoice, type Searcher} from '../core/search/searcher.js';
-import {
-  BadQueryError,
-  clientQuery,
-  type EmbedUploadResult,
-  type SearchHit,
-  type ServeBackend,
-} from './backend.js';
+import {BadQueryError, clientQuery, type EmbedUploadResult, type ServeBackend} from './backend.js';
 import {appendUploads, type KnownShards} from './collection-append.js';
 import {readLegacyMetadata, rewriteWithUploads} from './legacy-append.js';
 import {UPLOAD_FOLDER, uploadVectors} from './upload-vectors.js';
@@ -161,8 +155,7 @@ export async function openCollectionBackend(options: CollectionBackendOptions): 
       dims: searcher.dims,
       index: searcher.index,
     }),
-    searchText: (query, k) =>
-      asBadQuery(() => searcher.search(clientQuery(query), k)) as Promise<SearchHit[]>,
+    searchText: (query, k) => asBadQuery(() => searcher.search(clientQuery(query), k)),
     searchImage: (bytes, k) => asBadQuery(() => searcher.search(imageQuery(bytes), k)),
     searchById: (id, k) => {
       if (id >= searcher.count) return Promise.reject(new BadQueryError(`no image with id ${id}`));
