@@ -1,4 +1,5 @@
 /** What the HTTP layer needs from the engine; the real one wraps the searcher, embedder and cache. */
+import type {AppendReport} from '../core/append/name-uploads.js';
 import type {Query, QueryTerm} from '../core/search/query.js';
 import type {SearchResult} from '../core/search/searcher.js';
 
@@ -8,11 +9,6 @@ export interface CollectionStats {
   dtype: string;
   dims: number;
   index: string;
-}
-
-export interface EmbedUploadResult {
-  added: {id: number; file: string}[];
-  failed: {file: string; reason: string}[];
 }
 
 /** A query the client got wrong (unreadable image, unknown id): answered with a 4xx, never a crash. */
@@ -46,6 +42,6 @@ export interface ServeBackend {
   searchById(id: number, k: number): Promise<SearchResult[]>;
   /** Absolute path of row `id`'s image, already checked to lie inside the dataset folder; undefined if none. */
   imagePath(id: number): Promise<string | undefined>;
-  embedUploads(files: {name: string; data: Uint8Array}[]): Promise<EmbedUploadResult>;
+  embedUploads(files: {name: string; data: Uint8Array}[]): Promise<AppendReport>;
   close(): Promise<void>;
 }

@@ -26,7 +26,8 @@ export interface BatchRun {
 export async function embedPlannedFiles(options: {
   embedder: Embedder;
   files: PlannedFile[];
-  writer: CollectionWriter;
+  /** Where each batch's rows go: the collection writer, or serve's sink for a folder of plain outputs. */
+  writer: Pick<CollectionWriter, 'append'>;
   cache: EmbeddingCachePort | undefined;
   readAhead: boolean | undefined;
   clock: () => number;
