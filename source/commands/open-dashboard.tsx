@@ -4,7 +4,7 @@ import {openPresetStore} from '../core/presets/preset-store.js';
 import {listModelInstallStates} from '../core/run/model-choices.js';
 import {runPipeline} from '../core/run/run-pipeline.js';
 import {RUN_DEFAULTS, type RunField, type RunSetup} from '../core/run/run-setup.js';
-import {deviceAvailability} from '../core/runtime/onnx.js';
+import {probeDevices} from '../core/runtime/onnx.js';
 import type {DashboardServices} from '../ui/dashboard-services.js';
 import type {CommandContext} from './command.js';
 import {quitNow} from './forced-quit.js';
@@ -22,7 +22,7 @@ export async function openDashboard(
   const modelsDir = resolveModelsDir(context.flags.modelsDir, env);
   const presets = () => openPresetStore({env});
   const services: DashboardServices = {
-    devices: deviceAvailability(),
+    devices: await probeDevices(),
     listModels: () => listModelInstallStates(modelsDir),
     async pullModel(model, dtype, onEvent) {
       const {pullModel} = await import('../core/model/pull.js');
