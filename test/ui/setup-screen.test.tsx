@@ -128,6 +128,17 @@ describe('set-up screen', () => {
     unmount();
   });
 
+  test('a Hub id outside the registry offers the pull action too', async () => {
+    const {lastFrame, stdin, unmount, calls} = renderSetup({
+      initial: {...RUN_DEFAULTS, model: 'someone/clip-x'},
+    });
+    await frameMatches(lastFrame, /someone\/clip-x\s+missing \(choose Pull model\)/);
+    await focusRow(stdin, lastFrame, '⇣ Pull model');
+    await press(stdin, KEYS.enter);
+    await eventually(() => assert.deepEqual(calls.pull, ['someone/clip-x:fp32']));
+    unmount();
+  });
+
   test('presets: save under a name, load one, delete one', async () => {
     const presets: Preset[] = [
       {name: 'tiny', values: {count: 5, workers: 1}, savedAt: '2026-01-01T00:00:00Z'},
