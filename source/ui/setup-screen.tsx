@@ -64,6 +64,13 @@ export function SetupScreen(props: SetupScreenProps) {
   modeRef.current = mode;
   const [attempted, setAttempted] = useState(false);
   const [localMessage, setLocalMessage] = useState<string | null>(null);
+  // The owner's message (e.g. why the last start failed) is about the values as they were: an edit dismisses it.
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const edit = (update: (current: FormValues) => FormValues) => {
+    setValues(update);
+    setLocalMessage(null);
+    setDismissed(props.message ?? null);
+  };
   const rows = setupRows(values, props.models);
   const focusIndex = Math.min(focus, rows.length - 1);
   const focusedRow = () => rows[Math.min(focusRef.current, rows.length - 1)];
@@ -119,11 +126,12 @@ export function SetupScreen(props: SetupScreenProps) {
     if (key.return) return setFocus((f) => Math.min(rows.length - 1, f + 1));
     const context = {devices: props.devices, models: props.models};
     if (SELECT_FIELDS.has(current.field) && (key.leftArrow || key.rightArrow))
-      setValues((v) => cycleOption(v, current.field, key.leftArrow ? -1 : 1, context));
-    else if (current.field === 'model' && key.tab) setValues((v) => cycleOption(v, 'model', 1, context));
+      edit((v) => cycleOption(v, current.field, key.leftArrow ? -1 : 1, context));
+    else if (current.field === 'model' && key.tab) edit((v) => cycleOption(v, 'model', 1, context));
   });
 
-  const message = localMessage ?? props.message ?? null;
+  const ownerMessage = props.message && props.message !== dismissed ? props.message : null;
+  const message = localMessage ?? ownerMessage;
   return (
     <Box flexDirection="column">
       <Text bold>Set-up</Text>
@@ -158,7 +166,7 @@ export function SetupScreen(props: SetupScreenProps) {
                   return modeRef.current.kind === 'form' && live?.kind === 'field' && live.field === field;
                 }}
                 showCursor={focused}
-                onChange={(value) => setValues((v) => ({...v, [field]: value}))}
+                onChange={(value) => edit((v) => ({...v, [field]: value}))}
               />
             )}
             {field === 'model' && <ModelBadge values={values} models={props.models} pull={props.pull} />}

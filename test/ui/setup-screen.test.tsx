@@ -128,6 +128,24 @@ describe('set-up screen', () => {
     unmount();
   });
 
+  test('a message about the values goes once they are edited; fixed fields lose their marks', async () => {
+    const {lastFrame, stdin, unmount, calls} = renderSetup({message: 'model gone not found (fix: pull it)'});
+    await frameMatches(lastFrame, /model gone not found/);
+    await focusRow(stdin, lastFrame, 'Images');
+    await press(stdin, 'x');
+    await frameMatches(lastFrame, /Images\s+100x\s+✗/);
+    assert.doesNotMatch(lastFrame() ?? '', /model gone not found/);
+    await focusRow(stdin, lastFrame, 'Start run');
+    await press(stdin, KEYS.enter);
+    await frameMatches(lastFrame, /fix the fields marked in red/);
+    await focusRow(stdin, lastFrame, 'Images');
+    await press(stdin, KEYS.backspace);
+    await frameMatches(lastFrame, /› Images\s+100\n/);
+    assert.doesNotMatch(lastFrame() ?? '', /fix the fields|✗/);
+    assert.equal(calls.start.length, 0);
+    unmount();
+  });
+
   test('a Hub id outside the registry offers the pull action too', async () => {
     const {lastFrame, stdin, unmount, calls} = renderSetup({
       initial: {...RUN_DEFAULTS, model: 'someone/clip-x'},
