@@ -6,6 +6,7 @@ import {runPipeline} from '../core/run/run-pipeline.js';
 import {RUN_DEFAULTS, type RunField, type RunSetup} from '../core/run/run-setup.js';
 import {probeDevices} from '../core/runtime/onnx.js';
 import type {DashboardServices} from '../ui/dashboard-services.js';
+import {clearOnShrink} from '../ui/terminal-size.js';
 import type {CommandContext} from './command.js';
 import {quitNow} from './forced-quit.js';
 
@@ -60,6 +61,8 @@ export async function openDashboard(
       };
     },
   };
+  const stdout = io.stdout as NodeJS.WriteStream;
+  const stopClearing = clearOnShrink(stdout);
   return new Promise<number>((resolve) => {
     const instance = render(
       <DashboardApp
@@ -68,6 +71,7 @@ export async function openDashboard(
         initialScreen={initialScreen}
         onExit={(code) => {
           instance.unmount();
+          stopClearing();
           instance.waitUntilExit().then(
             () => resolve(code),
             () => resolve(code),
@@ -79,7 +83,7 @@ export async function openDashboard(
         }}
       />,
       {
-        stdout: io.stdout as NodeJS.WriteStream,
+        stdout,
         stdin: io.stdin as NodeJS.ReadStream,
         stderr: io.stderr as NodeJS.WriteStream,
         exitOnCtrlC: false,

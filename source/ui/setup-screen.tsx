@@ -17,6 +17,7 @@ import {
   setupRows,
   setupToForm,
 } from './setup-form.js';
+import {useTerminalSize} from './terminal-size.js';
 import {TextField} from './text-field.js';
 
 export type {PullView} from './setup-badges.js';
@@ -51,6 +52,7 @@ const ACTION_LABELS: Record<SetupAction, string> = {
 };
 
 export function SetupScreen(props: SetupScreenProps) {
+  const terminal = useTerminalSize();
   const [values, setValues] = useState<FormValues>(() => setupToForm(props.initial));
   const [focus, setFocusState] = useState(0);
   // The handler reads the focus from a ref: several keys can arrive before the next render.
@@ -132,11 +134,23 @@ export function SetupScreen(props: SetupScreenProps) {
 
   const ownerMessage = props.message && props.message !== dismissed ? props.message : null;
   const message = localMessage ?? ownerMessage;
+  // A short terminal shows the rows around the focus: a frame taller than the terminal scrolls its top away.
+  const below =
+    (row?.kind === 'field' && row.field === 'device'
+      ? props.devices.filter((entry) => !entry.available).length
+      : 0) +
+    (row?.kind === 'field' && row.field === 'model' && props.models.length > 0 ? 1 : 0) +
+    (message ? 1 : 0) +
+    (mode.kind === 'save' ? 1 : 0) +
+    (mode.kind === 'pick' ? 1 + presetList.length : 0);
+  const budget = Math.max(3, terminal.rows - 3 - below);
+  const first = Math.max(0, Math.min(focusIndex - Math.floor(budget / 2), rows.length - budget));
   return (
     <Box flexDirection="column">
       <Text bold>Set-up</Text>
       <Text dimColor>↑↓ move · ←→ choose · type to edit · Enter next/confirm · Esc back</Text>
-      {rows.map((entry, index) => {
+      {rows.slice(first, first + budget).map((entry, shownIndex) => {
+        const index = first + shownIndex;
         const focused = index === focusIndex && mode.kind === 'form';
         if (entry.kind === 'action')
           return (
@@ -176,7 +190,7 @@ export function SetupScreen(props: SetupScreenProps) {
       })}
       {row?.kind === 'field' && row.field === 'device' && <DeviceNotes devices={props.devices} />}
       {row?.kind === 'field' && row.field === 'model' && props.models.length > 0 && (
-        <Text dimColor>
+        <Text dimColor wrap="truncate-end">
           {'  '}Tab cycles known models: {props.models.map((entry) => entry.name).join(', ')} (or type a path)
         </Text>
       )}
@@ -206,7 +220,11 @@ export function SetupScreen(props: SetupScreenProps) {
           ))}
         </Box>
       )}
-      {message && <Text color="yellow">{message}</Text>}
+      {message && (
+        <Text color="yellow" wrap="truncate-end">
+          {message}
+        </Text>
+      )}
     </Box>
   );
 }
