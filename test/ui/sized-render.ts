@@ -57,7 +57,6 @@ export function renderSized(tree: ReactElement, terminal: FakeTerminal) {
     exitOnCtrlC: false,
     patchConsole: false,
   });
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control-only writes (erasing, clearing) are no frame
   const lastFrame = () =>
     terminal.writes.filter((write) => !/^(\u001B\[[0-9;]*[A-Za-z])*$/.test(write)).at(-1);
   return {stdin, lastFrame, unmount: () => instance.unmount()};
@@ -70,7 +69,6 @@ export function fits(frame: string, terminal: {columns: number; rows: number}): 
   if (lines.length >= terminal.rows)
     problems.push(`${lines.length} lines in a ${terminal.rows}-row terminal`);
   for (const line of lines) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips SGR colour codes
     const plain = line.replace(/\u001B\[[0-9;]*m/g, '');
     if ([...plain].length > terminal.columns) problems.push(`wider than ${terminal.columns}: ${plain}`);
   }
