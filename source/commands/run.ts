@@ -73,7 +73,7 @@ export const runCommand = defineCommand({
     const setup = runSetupFromFlags(context.flags);
     assertRunSetup(setup);
     if (isInteractive(context.io, context.flags.json)) {
-      const {openDashboard} = await import('./dashboard.js');
+      const {openDashboard} = await import('./open-dashboard.js');
       return openDashboard(context, setup, 'run');
     }
     const report = await runPipeline(setup, {

@@ -1,16 +1,11 @@
 /** What the HTTP layer needs from the engine; the real one wraps the searcher, embedder and cache. */
 
+import type {AppendReport} from '../core/append/name-uploads.js';
 import type {DuplicateChoices} from '../core/duplicates/options.js';
 import type {ScanView} from '../core/duplicates/scan-view.js';
 import type {Query, QueryTerm} from '../core/search/query.js';
 import type {SearchFilters} from '../core/search/result-filter.js';
-
-export interface SearchHit {
-  rank: number;
-  id: number;
-  file: string;
-  score: number;
-}
+import type {SearchResult} from '../core/search/searcher.js';
 
 export interface CollectionStats {
   count: number;
@@ -18,11 +13,6 @@ export interface CollectionStats {
   dtype: string;
   dims: number;
   index: string;
-}
-
-export interface EmbedUploadResult {
-  added: {id: number; file: string}[];
-  failed: {file: string; reason: string}[];
 }
 
 /** A query the client got wrong (unreadable image, unknown id): answered with a 4xx, never a crash. */
@@ -67,12 +57,12 @@ export type DuplicatesPage = Omit<ScanView, 'embeddingsDir' | 'imagesDir'> & {of
 export interface ServeBackend {
   stats(): CollectionStats;
   /** A parsed query (text, id: and uploaded-image terms); the backend checks it again with clientQuery. */
-  searchText(query: ClientQuery, k: number, filters?: SearchFilters): Promise<SearchHit[]>;
-  searchImage(bytes: Uint8Array, k: number, filters?: SearchFilters): Promise<SearchHit[]>;
-  searchById(id: number, k: number, filters?: SearchFilters): Promise<SearchHit[]>;
+  searchText(query: ClientQuery, k: number, filters?: SearchFilters): Promise<SearchResult[]>;
+  searchImage(bytes: Uint8Array, k: number, filters?: SearchFilters): Promise<SearchResult[]>;
+  searchById(id: number, k: number, filters?: SearchFilters): Promise<SearchResult[]>;
   /** Absolute path of row `id`'s image, already checked to lie inside the dataset folder; undefined if none. */
   imagePath(id: number): Promise<string | undefined>;
-  embedUploads(files: {name: string; data: Uint8Array}[]): Promise<EmbedUploadResult>;
+  embedUploads(files: {name: string; data: Uint8Array}[]): Promise<AppendReport>;
   /** Groups of duplicate images (collections only; absent for a folder of plain outputs). */
   duplicates?(request: DuplicatesRequest): Promise<DuplicatesPage>;
   close(): Promise<void>;

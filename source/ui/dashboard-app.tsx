@@ -9,13 +9,17 @@ import type {RunReport} from '../core/run/run-pipeline.js';
 import type {RunSetup} from '../core/run/run-setup.js';
 import {endedShort} from '../core/run/shortfall.js';
 import {type DashboardServices, describeError, readPresets} from './dashboard-services.js';
+import {DuplicatesFrame} from './duplicates-screen.js';
 import {createEventStore} from './event-store.js';
 import {type ActiveRun, LiveRun} from './live-run.js';
 import {Menu} from './menu.js';
+import {reducePull, startPull} from './pull-progress.js';
 import {initialRunViewState, reduceRunView} from './run-view-state.js';
+import {BackFrame, SearchFrame} from './screen-frames.js';
 import type {ModelChoice} from './setup-form.js';
 import {type PullView, SetupScreen} from './setup-screen.js';
 import {type SummaryAction, SummaryScreen} from './summary-screen.js';
+import {ValidationScreen} from './validation-screen.js';
 
 export type DashboardScreen = 'menu' | 'setup' | 'run' | 'summary' | 'validate' | 'search' | 'duplicates';
 
@@ -101,9 +105,9 @@ export function DashboardApp(props: DashboardAppProps) {
       <Menu
         items={[
           ['setup', 'New run (set-up)'],
-          ...(services.renderValidation ? [['validate', 'Validate outputs'] as const] : []),
-          ...(services.renderSearch ? [['search', 'Search embeddings'] as const] : []),
-          ...(services.renderDuplicates ? [['duplicates', 'Find duplicates'] as const] : []),
+          ...(services.validate ? [['validate', 'Validate outputs'] as const] : []),
+          ...(services.openSearch ? [['search', 'Search embeddings'] as const] : []),
+          ...(services.duplicates ? [['duplicates', 'Find duplicates'] as const] : []),
           ['quit', 'Quit'],
         ]}
         onChoose={(item) => (item === 'quit' ? props.onExit(0) : setScreen(item as DashboardScreen))}
@@ -121,15 +125,21 @@ export function DashboardApp(props: DashboardAppProps) {
         onStart={start}
         onBack={() => setScreen('menu')}
         onPull={(model, dtype) => {
-          setPull({model, dtype, fraction: null, state: 'pulling'});
-          services.pullModel(model, dtype, setPull).then(
-            () => {
-              setPull({model, dtype, fraction: 1, state: 'done'});
-              refreshModels();
-            },
-            (error: unknown) =>
-              setPull({model, dtype, fraction: null, state: 'failed', message: describeError(error)}),
-          );
+          let tracker = startPull(model, dtype);
+          setPull(tracker.view);
+          services
+            .pullModel(model, dtype, (event) => {
+              tracker = reducePull(tracker, event);
+              setPull(tracker.view);
+            })
+            .then(
+              () => {
+                setPull({model, dtype, fraction: 1, state: 'done'});
+                refreshModels();
+              },
+              (error: unknown) =>
+                setPull({model, dtype, fraction: null, state: 'failed', message: describeError(error)}),
+            );
         }}
         onSavePreset={(name, values) => {
           try {
@@ -158,8 +168,8 @@ export function DashboardApp(props: DashboardAppProps) {
       <SummaryScreen
         report={report}
         actions={[
-          ...(services.renderValidation && report.outputFiles.length > 0 ? (['validate'] as const) : []),
-          ...(services.renderSearch && report.outputFiles.length > 0 ? (['search'] as const) : []),
+          ...(services.validate && report.outputFiles.length > 0 ? (['validate'] as const) : []),
+          ...(services.openSearch && report.outputFiles.length > 0 ? (['search'] as const) : []),
           'again',
           'setup',
           'quit',
@@ -167,11 +177,16 @@ export function DashboardApp(props: DashboardAppProps) {
         onAction={onSummary}
       />
     );
-  if (screen === 'validate' && services.renderValidation)
-    return <>{services.renderValidation({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
-  if (screen === 'search' && services.renderSearch)
-    return <>{services.renderSearch({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
-  if (screen === 'duplicates' && services.renderDuplicates)
-    return <>{services.renderDuplicates({embeddingsDir: setup.embeddingsDir, onBack: back})}</>;
+  const {validate, openSearch} = services;
+  if (screen === 'validate' && validate)
+    return (
+      <BackFrame onBack={back}>
+        <ValidationScreen run={(control) => validate(setup.embeddingsDir, control)} />
+      </BackFrame>
+    );
+  if (screen === 'search' && openSearch)
+    return <SearchFrame open={() => openSearch(setup.embeddingsDir)} onBack={back} />;
+  if (screen === 'duplicates' && services.duplicates)
+    return <DuplicatesFrame embeddingsDir={setup.embeddingsDir} onBack={back} />;
   return <Text>…</Text>;
 }

@@ -3,27 +3,33 @@
  * The contract lives apart from the app so that the app reads as routing only, and so that a test's fake
  * services depend on the contract rather than on the component.
  */
-import type {ReactNode} from 'react';
+import type {PullEvent} from '../core/model/pull-types.js';
 import type {Preset} from '../core/presets/preset-store.js';
 import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
 import type {RunSetup} from '../core/run/run-setup.js';
 import type {DeviceAvailability} from '../core/runtime/onnx.js';
+import type {ValidationEvent, ValidationReport} from '../core/validate/types.js';
+import type {OpenedSearch} from './screen-frames.js';
 import type {ModelChoice} from './setup-form.js';
-import type {PullView} from './setup-screen.js';
 
 export interface DashboardServices {
   devices: readonly DeviceAvailability[];
   listModels(): Promise<ModelChoice[]>;
-  pullModel(model: string, dtype: string, onProgress: (pull: PullView) => void): Promise<void>;
+  pullModel(model: string, dtype: string, onEvent: (event: PullEvent) => void): Promise<void>;
   /** Throws a UserError when the presets file cannot be read. */
   listPresets(): Preset[];
   savePreset(name: string, setup: RunSetup): void;
   deletePreset(name: string): void;
   startRun(setup: RunSetup, signal: AbortSignal, onEvent: (event: RunEvent) => void): Promise<RunReport>;
-  /** Screens owned elsewhere; left out when not available. */
-  renderValidation?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
-  renderSearch?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
-  renderDuplicates?: (props: {embeddingsDir: string; onBack: () => void}) => ReactNode;
+  /** The core's validation of an embeddings folder; the menu leaves it out when absent. */
+  validate?: (
+    embeddingsDir: string,
+    control: {signal: AbortSignal; onEvent: (event: ValidationEvent) => void},
+  ) => Promise<ValidationReport>;
+  /** Opens a searcher over an embeddings folder (loads the text model); the menu leaves it out when absent. */
+  openSearch?: (embeddingsDir: string) => Promise<OpenedSearch>;
+  /** Whether the duplicates screen (which reads the collection itself) is offered. */
+  duplicates?: boolean;
 }
 
 export function describeError(error: unknown): string {

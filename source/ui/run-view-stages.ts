@@ -4,7 +4,7 @@
  */
 import {idleWorkerStatus} from '../core/download/worker-reporter.js';
 import type {RunEvent} from '../core/run/run-pipeline.js';
-import type {DownloadView, EmbedView, RunViewState, WorkerRow} from './run-view-state.js';
+import type {DownloadView, EmbedView, RunViewState, WorkerRow} from './run-view-types.js';
 
 const emptyDownload: DownloadView = {
   requested: 0,

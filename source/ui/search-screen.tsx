@@ -9,6 +9,7 @@ import {useEffect, useRef, useState} from 'react';
 import type {SearchResult} from '../core/search/searcher.js';
 import {shorten} from './format.js';
 import {type ResultThumbnails, useResultThumbnails} from './search-thumbnails.js';
+import {useTerminalSize} from './terminal-size.js';
 import {TextField} from './text-field.js';
 
 export interface SearchScreenProps {
@@ -19,11 +20,14 @@ export interface SearchScreenProps {
   initialQuery?: string;
   /** Pause after the last keystroke before searching. */
   debounceMs?: number;
-  /** Width available for a result row. */
+  /** Width available for a result row (default: the terminal's). */
   width?: number;
   /** Pictures of the top results where the terminal shows inline images (never assumed: see terminal-images). */
   thumbnails?: ResultThumbnails;
 }
+
+/** Lines around the results: title, subtitle, query, the count line, the footer, the blank lines between. */
+const CHROME_LINES = 10;
 
 type SearchState =
   | {type: 'idle'}
@@ -43,7 +47,10 @@ function scoreBar(score: number, best: number, worst: number): string {
 
 export function SearchScreen(props: SearchScreenProps) {
   const {search, onBack, debounceMs = 200} = props;
-  const width = props.width ?? 80;
+  const terminal = useTerminalSize();
+  const width = Math.min(props.width ?? terminal.columns, terminal.columns);
+  // The results get what the terminal has left, so the title and the query line never scroll off the top.
+  const maxRows = Math.max(1, terminal.rows - CHROME_LINES);
   const [query, setQuery] = useState(props.initialQuery ?? '');
   const [state, setState] = useState<SearchState>({type: 'idle'});
   const latest = useRef(0);
@@ -96,7 +103,7 @@ export function SearchScreen(props: SearchScreenProps) {
   return (
     <Box flexDirection="column">
       <Text bold>Search embeddings</Text>
-      {props.subtitle ? <Text dimColor>{props.subtitle}</Text> : null}
+      {props.subtitle ? <Text dimColor>{shorten(props.subtitle, width - 1)}</Text> : null}
       <Box marginTop={1}>
         <Text color="cyan">{'› '}</Text>
         <TextField
@@ -107,7 +114,7 @@ export function SearchScreen(props: SearchScreenProps) {
         />
       </Box>
       <Box marginTop={1} flexDirection="column">
-        <StateView state={state} width={width} />
+        <StateView state={state} width={width} maxRows={maxRows} />
       </Box>
       <Box marginTop={1}>
         <Text dimColor>
@@ -119,7 +126,7 @@ export function SearchScreen(props: SearchScreenProps) {
   );
 }
 
-function StateView({state, width}: {state: SearchState; width: number}) {
+function StateView({state, width, maxRows}: {state: SearchState; width: number; maxRows: number}) {
   if (state.type === 'idle') return <Text dimColor>Results appear as you type.</Text>;
   if (state.type === 'searching')
     return (
@@ -141,6 +148,7 @@ function StateView({state, width}: {state: SearchState; width: number}) {
   if (results.length === 0) return <Text dimColor>No results.</Text>;
   const best = results[0]!.score;
   const worst = results[results.length - 1]!.score;
+  const shown = results.length > maxRows ? results.slice(0, maxRows - 1) : results;
   const rankWidth = String(results.length).length;
   const fileWidth = Math.max(10, width - rankWidth - BAR_WIDTH - 14);
   return (
@@ -148,13 +156,16 @@ function StateView({state, width}: {state: SearchState; width: number}) {
       <Text dimColor>
         {results.length} results in {Math.round(state.ms)} ms
       </Text>
-      {results.map((result) => (
+      {shown.map((result) => (
         <Text key={result.id}>
           {String(result.rank).padStart(rankWidth)}{' '}
           <Text color="green">{result.score.toFixed(4).padStart(7)}</Text>{' '}
           <Text color="gray">{scoreBar(result.score, best, worst)}</Text> {shorten(result.file, fileWidth)}
         </Text>
       ))}
+      {shown.length < results.length ? (
+        <Text dimColor>… {results.length - shown.length} more (a taller terminal shows them)</Text>
+      ) : null}
     </Box>
   );
 }

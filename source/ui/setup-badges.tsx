@@ -43,7 +43,7 @@ export function DeviceNotes({devices}: {devices: readonly DeviceAvailability[]})
       {devices
         .filter((entry) => !entry.available)
         .map((entry) => (
-          <Text key={entry.device} dimColor>
+          <Text key={entry.device} dimColor wrap="truncate-end">
             {entry.device}: unavailable, {entry.reason ?? 'not supported here'}
           </Text>
         ))}

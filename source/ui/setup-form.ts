@@ -3,6 +3,7 @@
  * to these functions and renders the result. Validation itself is core's (runFieldProblem), shared with `run`.
  */
 
+import {installedName, isRepoId} from '../core/model/registry.js';
 import {
   DTYPES,
   fieldsForProvider,
@@ -82,8 +83,13 @@ export type ModelState = 'installed' | 'missing' | 'path' | 'unknown';
 
 export function modelState(values: FormValues, models: readonly ModelChoice[]): ModelState {
   if (isModelPath(values.model)) return 'path';
-  const choice = models.find((entry) => entry.name === values.model);
-  if (!choice) return 'unknown';
+  const choice = models.find(
+    (entry) => entry.name === values.model || entry.name === hubFolder(values.model),
+  );
+  if (!choice)
+    if (!choice)
+      // A Hub id outside the registry can be pulled like a registry model (any repo in the transformers.js layout).
+      return isRepoId(values.model) ? 'missing' : 'unknown';
   return choice.installed[values.dtype as (typeof DTYPES)[number]] ? 'installed' : 'missing';
 }
 
@@ -107,6 +113,15 @@ export function fieldProblems(values: FormValues): Partial<Record<RunField, stri
 
 export function fieldProblem(values: FormValues, field: RunField): string | undefined {
   return fieldProblems(values)[field] ?? runFieldProblem(field, formToSetup(values));
+}
+
+/** The folder `models pull` installs a Hub id into (owner__name), so an installed Hub model shows as such. */
+function hubFolder(model: string): string | undefined {
+  try {
+    return installedName(model);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Left/right on a select row: the next option, skipping devices that are not available here. */

@@ -17,6 +17,7 @@ import {
   setupRows,
   setupToForm,
 } from './setup-form.js';
+import {useTerminalSize} from './terminal-size.js';
 import {TextField} from './text-field.js';
 
 export type {PullView} from './setup-badges.js';
@@ -51,6 +52,7 @@ const ACTION_LABELS: Record<SetupAction, string> = {
 };
 
 export function SetupScreen(props: SetupScreenProps) {
+  const terminal = useTerminalSize();
   const [values, setValues] = useState<FormValues>(() => setupToForm(props.initial));
   const [focus, setFocusState] = useState(0);
   // The handler reads the focus from a ref: several keys can arrive before the next render.
@@ -64,6 +66,13 @@ export function SetupScreen(props: SetupScreenProps) {
   modeRef.current = mode;
   const [attempted, setAttempted] = useState(false);
   const [localMessage, setLocalMessage] = useState<string | null>(null);
+  // The owner's message (e.g. why the last start failed) is about the values as they were: an edit dismisses it.
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const edit = (update: (current: FormValues) => FormValues) => {
+    setValues(update);
+    setLocalMessage(null);
+    setDismissed(props.message ?? null);
+  };
   const rows = setupRows(values, props.models);
   const focusIndex = Math.min(focus, rows.length - 1);
   const focusedRow = () => rows[Math.min(focusRef.current, rows.length - 1)];
@@ -119,16 +128,29 @@ export function SetupScreen(props: SetupScreenProps) {
     if (key.return) return setFocus((f) => Math.min(rows.length - 1, f + 1));
     const context = {devices: props.devices, models: props.models};
     if (SELECT_FIELDS.has(current.field) && (key.leftArrow || key.rightArrow))
-      setValues((v) => cycleOption(v, current.field, key.leftArrow ? -1 : 1, context));
-    else if (current.field === 'model' && key.tab) setValues((v) => cycleOption(v, 'model', 1, context));
+      edit((v) => cycleOption(v, current.field, key.leftArrow ? -1 : 1, context));
+    else if (current.field === 'model' && key.tab) edit((v) => cycleOption(v, 'model', 1, context));
   });
 
-  const message = localMessage ?? props.message ?? null;
+  const ownerMessage = props.message && props.message !== dismissed ? props.message : null;
+  const message = localMessage ?? ownerMessage;
+  // A short terminal shows the rows around the focus: a frame taller than the terminal scrolls its top away.
+  const below =
+    (row?.kind === 'field' && row.field === 'device'
+      ? props.devices.filter((entry) => !entry.available).length
+      : 0) +
+    (row?.kind === 'field' && row.field === 'model' && props.models.length > 0 ? 1 : 0) +
+    (message ? 1 : 0) +
+    (mode.kind === 'save' ? 1 : 0) +
+    (mode.kind === 'pick' ? 1 + presetList.length : 0);
+  const budget = Math.max(3, terminal.rows - 3 - below);
+  const first = Math.max(0, Math.min(focusIndex - Math.floor(budget / 2), rows.length - budget));
   return (
     <Box flexDirection="column">
       <Text bold>Set-up</Text>
       <Text dimColor>↑↓ move · ←→ choose · type to edit · Enter next/confirm · Esc back</Text>
-      {rows.map((entry, index) => {
+      {rows.slice(first, first + budget).map((entry, shownIndex) => {
+        const index = first + shownIndex;
         const focused = index === focusIndex && mode.kind === 'form';
         if (entry.kind === 'action')
           return (
@@ -158,7 +180,7 @@ export function SetupScreen(props: SetupScreenProps) {
                   return modeRef.current.kind === 'form' && live?.kind === 'field' && live.field === field;
                 }}
                 showCursor={focused}
-                onChange={(value) => setValues((v) => ({...v, [field]: value}))}
+                onChange={(value) => edit((v) => ({...v, [field]: value}))}
               />
             )}
             {field === 'model' && <ModelBadge values={values} models={props.models} pull={props.pull} />}
@@ -168,7 +190,7 @@ export function SetupScreen(props: SetupScreenProps) {
       })}
       {row?.kind === 'field' && row.field === 'device' && <DeviceNotes devices={props.devices} />}
       {row?.kind === 'field' && row.field === 'model' && props.models.length > 0 && (
-        <Text dimColor>
+        <Text dimColor wrap="truncate-end">
           {'  '}Tab cycles known models: {props.models.map((entry) => entry.name).join(', ')} (or type a path)
         </Text>
       )}
@@ -198,7 +220,11 @@ export function SetupScreen(props: SetupScreenProps) {
           ))}
         </Box>
       )}
-      {message && <Text color="yellow">{message}</Text>}
+      {message && (
+        <Text color="yellow" wrap="truncate-end">
+          {message}
+        </Text>
+      )}
     </Box>
   );
 }

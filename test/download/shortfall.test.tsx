@@ -163,7 +163,7 @@ describe('ending short exits 1', () => {
       savePreset: () => {},
       deletePreset: () => {},
       startRun: async () => runReport(downloadReport()),
-      renderValidation: () => null,
+      validate: () => new Promise(() => {}),
     };
     const exits: number[] = [];
     const {lastFrame, stdin, unmount} = render(

@@ -156,7 +156,7 @@ test('a model name resolves under --models-dir, and a missing one says how to ge
   ]);
   assert.equal(fp16.code, 2);
   assert.match(fp16.stderr, /has no fp16 file .*onnx\/vision_model_fp16\.onnx/);
-  assert.match(fp16.stderr, /models pull tiny-clip --dtype fp16/);
+  assert.match(fp16.stderr, /use a --dtype whose files .*tiny-clip holds/);
 });
 
 test('--sessions beyond the threads, or not a positive number, is a user error with a fix', () => {

@@ -72,11 +72,28 @@ test('missing models and files are user errors naming the path and the fix', asy
     openModelFolder(tinyClip, {modelsDir: models, dtype: 'fp16'}),
     (error: Error & {hint?: string}) => {
       assert.ok(error.message.includes(join(tinyClip, 'onnx/vision_model_fp16.onnx')), error.message);
-      assert.match(error.hint ?? '', /models pull tiny-clip --dtype fp16/);
+      assert.match(error.hint ?? '', /use a --dtype whose files .*tiny-clip holds/);
+      assert.doesNotMatch(error.hint ?? '', /models pull tiny-clip/);
       return true;
     },
   );
   const noConfig = join(work, 'no-config');
   await mkdir(noConfig, {recursive: true});
-  await assert.rejects(openModelFolder(noConfig, {modelsDir: models}), /has no preprocessor_config\.json/);
+  await assert.rejects(openModelFolder(noConfig, {modelsDir: models}), (error: Error & {hint?: string}) => {
+    assert.match(error.message, /has no preprocessor_config\.json/);
+    // A folder given by path is not a model name to pull: say what a model folder holds instead.
+    assert.match(
+      error.hint ?? '',
+      /no-config is not a model folder: a model folder holds preprocessor_config/,
+    );
+    assert.doesNotMatch(error.hint ?? '', /models pull no-config/);
+    return true;
+  });
+  await assert.rejects(
+    openModelFolder(join(work, 'nowhere'), {modelsDir: models}),
+    (error: Error & {hint?: string}) => {
+      assert.match(error.hint ?? '', /no folder at .*nowhere; a model folder holds/);
+      return true;
+    },
+  );
 });

@@ -80,7 +80,7 @@ test('--under SUBDIR with --paths-only prints absolute paths of that subfolder o
     /top 2 of 6, score >= 0\.5 under dogs\/ \(tiny-clip fp32, exact search\)/,
     indexed.stderr,
   );
-  assert.match(indexed.stdout, /1\s+1\.0000\s+dogs\/a\.jpg[^]*2\s+0\.9000\s+dogs\/b\.jpg/);
+  assert.match(indexed.stdout, /1\s+1\.0000\s+dogs\/a\.jpg[\s\S]*2\s+0\.9000\s+dogs\/b\.jpg/);
   const whole = await cli('id:0', '--dir', dir, '--under', 'dogs/..', '--paths-only', '--min-score', '0.5');
   assert.equal(whole.stdout.trim().split('\n').length, 4, whole.stderr);
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {Text} from 'ink';
 import {render} from 'ink-testing-library';
 import type {DownloadReport} from '../../source/core/download/types.js';
 import type {RunEvent, RunReport} from '../../source/core/run/run-pipeline.js';
@@ -133,14 +132,11 @@ function fakeServices(log: string[]): DashboardServices {
         });
       });
     },
-    renderValidation: ({embeddingsDir, onBack}) => (
-      <FakeScreen label={`validate ${embeddingsDir}`} onBack={onBack} />
-    ),
+    validate(embeddingsDir) {
+      log.push(`validate ${embeddingsDir}`);
+      return new Promise(() => {});
+    },
   };
-}
-
-function FakeScreen({label}: {label: string; onBack: () => void}) {
-  return <Text>{label}</Text>;
 }
 
 describe('dashboard app', () => {
@@ -209,7 +205,9 @@ describe('dashboard app', () => {
     // Both keys before the menu re-renders (a fast typist, a busy machine): Enter takes the item ↓ moved to.
     stdin.write(KEYS.down);
     stdin.write(KEYS.enter);
-    await frameMatches(lastFrame, /validate data\/embeddings/);
+    await eventually(() => assert.deepEqual(log, ['validate data/embeddings']));
+    await frameMatches(lastFrame, /Esc back/);
+    log.length = 0;
     unmount();
 
     const second = render(

@@ -128,6 +128,35 @@ describe('set-up screen', () => {
     unmount();
   });
 
+  test('a message about the values goes once they are edited; fixed fields lose their marks', async () => {
+    const {lastFrame, stdin, unmount, calls} = renderSetup({message: 'model gone not found (fix: pull it)'});
+    await frameMatches(lastFrame, /model gone not found/);
+    await focusRow(stdin, lastFrame, 'Images');
+    await press(stdin, 'x');
+    await frameMatches(lastFrame, /Images\s+100x\s+✗/);
+    assert.doesNotMatch(lastFrame() ?? '', /model gone not found/);
+    await focusRow(stdin, lastFrame, 'Start run');
+    await press(stdin, KEYS.enter);
+    await frameMatches(lastFrame, /fix the fields marked in red/);
+    await focusRow(stdin, lastFrame, 'Images');
+    await press(stdin, KEYS.backspace);
+    await frameMatches(lastFrame, /› Images\s+100\n/);
+    assert.doesNotMatch(lastFrame() ?? '', /fix the fields|✗/);
+    assert.equal(calls.start.length, 0);
+    unmount();
+  });
+
+  test('a Hub id outside the registry offers the pull action too', async () => {
+    const {lastFrame, stdin, unmount, calls} = renderSetup({
+      initial: {...RUN_DEFAULTS, model: 'someone/clip-x'},
+    });
+    await frameMatches(lastFrame, /someone\/clip-x\s+missing \(choose Pull model\)/);
+    await focusRow(stdin, lastFrame, '⇣ Pull model');
+    await press(stdin, KEYS.enter);
+    await eventually(() => assert.deepEqual(calls.pull, ['someone/clip-x:fp32']));
+    unmount();
+  });
+
   test('presets: save under a name, load one, delete one', async () => {
     const presets: Preset[] = [
       {name: 'tiny', values: {count: 5, workers: 1}, savedAt: '2026-01-01T00:00:00Z'},

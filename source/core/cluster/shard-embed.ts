@@ -6,7 +6,7 @@ import type {ShardExtras, ShardRows} from '../collection/shard.js';
 import type {ImageInfo} from '../collection/types.js';
 import type {Embedder} from '../embed/embedder.js';
 import type {FoundFile} from '../embed/file-walk.js';
-import {embedStream} from '../pipeline/embed-stream.js';
+import {embedStream, fromList} from '../pipeline/embed-stream.js';
 
 export interface EmbeddedShard {
   rows: Float32Array[];
@@ -42,7 +42,7 @@ export async function embedShardFiles(
     },
   };
   const run = await embedStream({
-    source: toAsync(files),
+    source: fromList(files),
     embedder,
     sink,
     signal: options.signal,
@@ -51,8 +51,4 @@ export async function embedShardFiles(
   shard.timings = {preprocess: run.preprocessMs, inference: run.inferenceMs};
   shard.interrupted = run.interrupted;
   return shard;
-}
-
-async function* toAsync(files: readonly FoundFile[]): AsyncIterable<FoundFile> {
-  yield* files;
 }

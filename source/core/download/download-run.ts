@@ -7,12 +7,12 @@
 import {setMaxListeners} from 'node:events';
 import {join} from 'node:path';
 import {type HttpClient, HttpError} from '../net/http.js';
+import type {Candidate} from './candidate.js';
 import {sha256Hex} from './download-index.js';
 import {DownloadSlots} from './download-slots.js';
 import type {AttemptResult} from './fetch-attempt.js';
 import type {ImageStore} from './image-store.js';
 import {type AttemptContext, attemptItem, type ItemVerdict} from './item-attempts.js';
-import type {Candidate} from './providers.js';
 import type {RunTotals} from './run-totals.js';
 import {SavesBehindWorkers} from './saves-behind.js';
 import type {DownloadSettings} from './settings.js';

@@ -4,8 +4,8 @@
  * totals), never exceptions; saving the image is the caller's.
  */
 import type {HttpClient} from '../net/http.js';
+import type {Candidate} from './candidate.js';
 import {type AttemptResult, fetchAttempt, readLocalAttempt} from './fetch-attempt.js';
-import type {Candidate} from './providers.js';
 import {isRetryable, retryDelayMs} from './retry-policy.js';
 import type {RunTotals} from './run-totals.js';
 import type {DownloadSettings} from './settings.js';

@@ -6,21 +6,13 @@ import {readdir, readFile, stat} from 'node:fs/promises';
 import {extname, join, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {UserError} from '../errors.js';
-import type {HttpClient} from '../net/http.js';
+import type {Candidate, SourceContext} from './candidate.js';
 import {IMAGE_EXTENSIONS} from './sniff.js';
 import type {ProviderName} from './types.js';
 import {fetchUnsplashPages} from './unsplash.js';
 
 export const DEFAULT_PICSUM_URL = 'https://picsum.photos';
 export const DEFAULT_UNSPLASH_API_URL = 'https://api.unsplash.com';
-
-export interface Candidate {
-  url: string;
-  /** local provider: read this file instead of fetching url. */
-  localPath?: string;
-  /** Called once the image is kept (Unsplash asks apps to report downloads). */
-  onKept?: () => Promise<void>;
-}
 
 export interface ProviderSettings {
   provider: ProviderName;
@@ -134,13 +126,6 @@ export function seedFor(seed: string, index: number): string {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return String(hash);
-}
-
-export interface SourceContext {
-  client: HttpClient;
-  signal: AbortSignal;
-  /** URLs already kept (from the index). */
-  knownUrls: ReadonlySet<string>;
 }
 
 /** The candidates of a run, in order. Infinite for random sources: the run's budgets bound them. */

@@ -5,7 +5,15 @@
 import {setTimeout as delay} from 'node:timers/promises';
 import {UserError} from '../errors.js';
 import {HttpError} from '../net/http.js';
-import type {Candidate, ProviderSettings, SourceContext} from './providers.js';
+import type {Candidate, SourceContext} from './candidate.js';
+
+/** The part of the provider settings the Unsplash API needs. */
+export interface UnsplashSettings {
+  width: number;
+  height: number;
+  unsplashApiUrl: string;
+  unsplashAccessKey?: string;
+}
 
 const PAGE_SIZE = 30;
 const MAX_API_BYTES = 4 * 1024 * 1024;
@@ -18,7 +26,7 @@ interface UnsplashPhoto {
 }
 
 export async function* fetchUnsplashPages(
-  settings: ProviderSettings,
+  settings: UnsplashSettings,
   {client, signal}: SourceContext,
 ): AsyncGenerator<Candidate> {
   const base = settings.unsplashApiUrl.replace(/\/+$/, '');

@@ -10,8 +10,9 @@
 
 import {decodeImageRgbWith} from './decode-image.js';
 import {perceptualHash, phashToHex} from './phash.js';
+import type {RgbPixels} from './pixels.js';
 import {type PreprocessConfig, tensorLength} from './preprocess-config.js';
-import {type RgbPixels, resampleRgbWindow} from './resample.js';
+import {resampleRgbWindow} from './resample.js';
 import type {ResampleFlavour} from './resample-coefficients.js';
 import {DEFAULT_PIXEL_LIMIT} from './sharp-image.js';
 

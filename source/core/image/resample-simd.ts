@@ -4,7 +4,7 @@
  * missing; callers then use the JavaScript path.
  */
 
-import type {ResizeWindow, RgbPixels} from './resample.js';
+import type {ResizeWindow, RgbPixels} from './pixels.js';
 import type {Coefficients} from './resample-coefficients.js';
 import {RESAMPLE_SIMD_WASM} from './resample-simd-wasm.js';
 

@@ -11,23 +11,9 @@
  * what is computed: the caller asks for a window of the output (the centre crop) and only that is resampled.
  */
 
+import type {ResizeWindow, RgbPixels} from './pixels.js';
 import {type Coefficients, coefficientsFor, type ResampleFlavour} from './resample-coefficients.js';
 import {resampleWindowSimd} from './resample-simd.js';
-
-export interface RgbPixels {
-  /** Interleaved 8-bit RGB, row-major, `width * height * 3` bytes. */
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
-
-/** A window of the resized image: rows [top, top + rows), columns [left, left + columns). */
-export interface ResizeWindow {
-  top: number;
-  left: number;
-  rows: number;
-  columns: number;
-}
 
 // Scratch for the horizontal pass, reused across calls: the passes are synchronous, so no two calls overlap.
 let scratch: Uint8ClampedArray = new Uint8ClampedArray(0);

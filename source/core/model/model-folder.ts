@@ -7,22 +7,13 @@ import {readFile, stat} from 'node:fs/promises';
 import {isAbsolute, join, resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {type PreprocessConfig, parsePreprocessorConfig} from '../image/clip-preprocess.js';
+import {type Dtype, modelFileFor} from './dtype.js';
 import {installedName} from './registry.js';
 
-export type Dtype = 'fp32' | 'q8' | 'fp16';
-export const DTYPES: readonly Dtype[] = ['fp32', 'q8', 'fp16'];
+// Dtypes are defined with the graph files they select; most callers know them from here.
+export {DTYPES, type Dtype, isDtype, modelFileFor, parseDtype} from './dtype.js';
+
 export const DEFAULT_MODEL = 'ViT-B-32';
-
-const DTYPE_SUFFIX: Record<Dtype, string> = {fp32: '', q8: '_quantized', fp16: '_fp16'};
-
-export function isDtype(value: string): value is Dtype {
-  return (DTYPES as readonly string[]).includes(value);
-}
-
-export function parseDtype(value: string): Dtype {
-  if (isDtype(value)) return value;
-  throw new UserError(`unknown dtype '${value}'`, `use --dtype ${DTYPES.join(', --dtype ')}`);
-}
 
 /** The models directory: the flag, else $VISUAL_CORTEX_MODELS, else ./models. */
 export function resolveModelsDir(
@@ -32,11 +23,6 @@ export function resolveModelsDir(
 ): string {
   const chosen = flag || env.VISUAL_CORTEX_MODELS || 'models';
   return resolve(cwd, chosen);
-}
-
-/** File of the vision or text graph for a dtype, relative to the model folder. */
-export function modelFileFor(kind: 'vision' | 'text', dtype: Dtype): string {
-  return `onnx/${kind}_model${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 
 export interface ModelFolder {
@@ -82,7 +68,16 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-function pullHint(name: string, dtype: Dtype): string {
+/** What a model folder holds: said whenever a folder given as a path turns out not to be one. */
+export const MODEL_FOLDER_CONTENTS =
+  'a model folder holds preprocessor_config.json, tokenizer.json and onnx/vision_model.onnx (+ _quantized or _fp16 for other dtypes), as `visual-cortex models pull NAME` installs them under the models directory';
+
+function notAModelHint(dir: string): string {
+  return `${dir} is not a model folder: ${MODEL_FOLDER_CONTENTS}; pass --model with a model name (e.g. ViT-B-32) or with such a folder`;
+}
+
+function pullHint(name: string, dtype: Dtype, givenAsPath = false): string {
+  if (givenAsPath) return notAModelHint(name);
   return `run 'visual-cortex models pull ${name} --dtype ${dtype}', or place the Hugging Face files there by hand (onnx/vision_model*.onnx, preprocessor_config.json, tokenizer.json)`;
 }
 
@@ -102,19 +97,23 @@ export async function openModelFolder(nameOrPath: string, options: OpenModelOpti
   const underModels = join(options.modelsDir, installedNameOrSelf(nameOrPath));
   let dir: string;
   let name: string;
-  if (!looksLikePath(nameOrPath) && (await isDirectory(underModels))) {
+  // A folder given by its path gets told what a model folder holds, never to `models pull` its name.
+  let asPath = looksLikePath(nameOrPath);
+  if (!asPath && (await isDirectory(underModels))) {
     dir = resolve(underModels);
     name = installedNameOrSelf(nameOrPath);
   } else if (await isDirectory(resolve(nameOrPath))) {
     dir = resolve(nameOrPath);
     name = dir.split(/[\\/]/).filter(Boolean).pop() ?? nameOrPath;
+    asPath = true;
   } else {
-    const checked = looksLikePath(nameOrPath) ? resolve(nameOrPath) : underModels;
+    const checked = asPath ? resolve(nameOrPath) : underModels;
     throw new UserError(
       `model '${nameOrPath}' not found (looked for the folder ${checked})`,
-      pullHint(nameOrPath, dtype),
+      asPath ? `no folder at ${checked}; ${MODEL_FOLDER_CONTENTS}` : pullHint(nameOrPath, dtype),
     );
   }
+  const hint = () => pullHint(asPath ? dir : name, dtype, asPath);
 
   const preprocessPath = join(dir, 'preprocessor_config.json');
   let preprocessJson: unknown;
@@ -124,7 +123,7 @@ export async function openModelFolder(nameOrPath: string, options: OpenModelOpti
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new UserError(
       `model '${name}' has ${missing ? 'no' : 'an unreadable'} preprocessor_config.json (${preprocessPath})`,
-      pullHint(name, dtype),
+      hint(),
     );
   }
   const preprocess = parsePreprocessorConfig(preprocessJson, preprocessPath);
@@ -135,10 +134,7 @@ export async function openModelFolder(nameOrPath: string, options: OpenModelOpti
     try {
       config = JSON.parse(await readFile(configPath, 'utf8'));
     } catch {
-      throw new UserError(
-        `model '${name}' has an unreadable config.json (${configPath})`,
-        pullHint(name, dtype),
-      );
+      throw new UserError(`model '${name}' has an unreadable config.json (${configPath})`, hint());
     }
   }
 
@@ -156,7 +152,10 @@ export async function openModelFolder(nameOrPath: string, options: OpenModelOpti
     if (options.needText) required.push(folder.textModelPath(dtype), folder.tokenizerPath);
     for (const path of required) {
       if (!(await isFile(path))) {
-        throw new UserError(`model '${name}' has no ${dtype} file ${path}`, pullHint(name, dtype));
+        throw new UserError(
+          `model '${name}' has no ${dtype} file ${path}`,
+          asPath ? `use a --dtype whose files ${dir} holds, or put the missing file there` : hint(),
+        );
       }
     }
   }

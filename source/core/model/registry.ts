@@ -3,7 +3,7 @@
  * Any other Hub repo in the transformers.js CLIP layout is accepted by its `owner/name` id.
  */
 import {UserError} from '../errors.js';
-import {DTYPES, type Dtype, modelFileFor} from './model-folder.js';
+import {DTYPES, type Dtype, modelFileFor} from './dtype.js';
 
 export interface RegistryModel {
   name: string;

@@ -164,3 +164,8 @@ export function committedRows(run: Pick<StreamRun, 'committed'>): number {
 function asChannel<T>(source: AsyncIterable<T>, capacity: number): BoundedChannel<T> {
   return source instanceof BoundedChannel ? source : mergeSources([source], capacity);
 }
+
+/** A fixed list as a stream source (a shard job's files, a request's uploads). */
+export async function* fromList<T>(items: readonly T[]): AsyncIterable<T> {
+  yield* items;
+}

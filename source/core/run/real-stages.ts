@@ -8,8 +8,8 @@ import {checkOutputFolder} from '../fs/output-folder.js';
 import {openModelFolder, resolveModelsDir} from '../model/model-folder.js';
 import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
 import type {EmbedStageReport} from './embed-stage.js';
-import type {EmbedStageContext, RunStages} from './run-pipeline.js';
 import type {RunSetup} from './run-setup.js';
+import type {EmbedStageContext, RunStages} from './stages.js';
 
 export const realStages: RunStages = {
   async preflight(setup, context) {

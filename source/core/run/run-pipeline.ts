@@ -7,7 +7,7 @@
  * is written with interrupted: true.
  */
 
-import type {DownloadEvent, DownloadReport, SavedImage} from '../download/types.js';
+import type {DownloadEvent, DownloadReport} from '../download/types.js';
 import {unreachableHint} from '../download/unreachable.js';
 import type {EmbeddingCachePort} from '../embed/cache-port.js';
 import {UserError} from '../errors.js';
@@ -16,6 +16,10 @@ import type {ImageItem} from '../pipeline/embed-stream.js';
 import type {EmbedStageEvent, EmbedStageReport} from './embed-stage.js';
 import {type RunProgress, RunProgressTracker} from './run-progress.js';
 import type {RunSetup} from './run-setup.js';
+import type {RunStages} from './stages.js';
+
+// The stage contract lives beside the stages so the real ones need not import the pipeline.
+export type {DownloadStageContext, EmbedStageContext, RunStages, StageContext} from './stages.js';
 
 export type RunStage = 'download' | 'embed';
 
@@ -43,36 +47,6 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   seconds: number;
-}
-
-export interface StageContext<E> {
-  signal: AbortSignal;
-  onEvent: (event: E) => void;
-  env: NodeJS.ProcessEnv;
-  modelsDir?: string;
-}
-
-export interface DownloadStageContext extends StageContext<DownloadEvent> {
-  /** Hands a saved image to the embedder; the worker waits for it (the queue may be full). */
-  onKept: (image: SavedImage) => Promise<unknown>;
-}
-
-export interface EmbedStageContext extends StageContext<EmbedStageEvent> {
-  /** The images the download keeps, as it keeps them; ends when the download does. */
-  incoming: AsyncIterable<ImageItem>;
-  /** How many images `incoming` brings in all, as known now. */
-  incomingExpected: () => number;
-  /** undefined: the stage opens the default cache (as `embed` does); null: no cache. */
-  cache?: EmbeddingCachePort | null | undefined;
-  shardSize?: number | undefined;
-}
-
-/** The two stages, injectable so the pipeline and the UI can be tested without network or model. */
-export interface RunStages {
-  /** Fails fast (UserError) on what would only fail later, e.g. a missing model. */
-  preflight?(setup: RunSetup, context: Omit<StageContext<never>, 'onEvent'>): Promise<void>;
-  download(setup: RunSetup, context: DownloadStageContext): Promise<DownloadReport>;
-  embed(setup: RunSetup, context: EmbedStageContext): Promise<EmbedStageReport>;
 }
 
 export interface RunPipelineOptions {

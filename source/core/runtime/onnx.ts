@@ -7,6 +7,7 @@
 import {createRequire} from 'node:module';
 import * as ort from 'onnxruntime-node';
 import {UserError} from '../errors.js';
+import {identityGraph} from './probe-graph.js';
 
 export const DEVICES = ['cpu', 'cuda', 'coreml', 'dml', 'webgpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -36,6 +37,39 @@ export function deviceAvailability(): DeviceAvailability[] {
     if (bundled) return {device, available: true};
     return {device, available: false, reason: `not installed; ${ENABLE_HINTS[device]}`};
   });
+}
+
+/** The first line of an onnxruntime error, from its own words ("Failed to get a WebGPU adapter: ...") when it has them. */
+function shortReason(error: unknown): string {
+  const line = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const from = line.indexOf('Failed to');
+  const reason = (from >= 0 ? line.slice(from) : line).replace(/Warning:.*$/, '').trim();
+  return reason.length > 100 ? `${reason.slice(0, 99)}…` : reason;
+}
+
+/**
+ * Which devices can run here: those built in (deviceAvailability) that also start a session on a one-node graph,
+ * so a bundled WebGPU without a usable GPU is offered as unavailable, with why, instead of failing at model load.
+ */
+export async function probeDevices(): Promise<DeviceAvailability[]> {
+  return Promise.all(
+    deviceAvailability().map(async (entry) => {
+      if (!entry.available || entry.device === 'cpu') return entry;
+      try {
+        const session = await ort.InferenceSession.create(identityGraph(), {
+          executionProviders: [entry.device],
+        });
+        await session.release();
+        return entry;
+      } catch (error) {
+        return {
+          device: entry.device,
+          available: false,
+          reason: `cannot start here (${shortReason(error)}); ${ENABLE_HINTS[entry.device]}`,
+        };
+      }
+    }),
+  );
 }
 
 export function assertDeviceAvailable(device: Device): void {
@@ -101,6 +135,11 @@ export async function openSession(modelPath: string, options: SessionOptions = {
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    // A provider that cannot start (no GPU for WebGPU) is not a damaged model file.
+    const probe = device === 'cpu' ? [] : await probeDevices();
+    const unusable = probe.find((entry) => entry.device === device && !entry.available);
+    if (unusable)
+      throw new UserError(`device '${device}' ${unusable.reason ?? 'cannot run here'}`, 'use --device cpu');
     throw new UserError(
       `cannot load ONNX model ${modelPath}: ${message.split('\n')[0]}`,
       'check that the file is complete (re-pull the model)',

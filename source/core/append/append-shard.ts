@@ -1,0 +1,77 @@
+/**
+ * Uploads into a collection: embedded by the pipeline's batch loop into a writer held under the collection's lock,
+ * committed as a new shard (no committed shard is rewritten), then the in-memory searcher grows by the new rows.
+ * Shards another writer committed since the searcher read the collection are read first (only those), so row ids
+ * stay the collection's; when rows were tombstoned meanwhile, the caller re-reads the collection instead.
+ */
+import {readShardRows} from '../collection/reader.js';
+import {tombstonesByShard} from '../collection/state.js';
+import type {ModelFacts} from '../collection/types.js';
+import {openCollectionWriter} from '../collection/writer.js';
+import type {EmbeddingCachePort} from '../embed/cache-port.js';
+import type {Embedder} from '../embed/embedder.js';
+import {isUserError, UserError} from '../errors.js';
+import type {Searcher} from '../search/searcher.js';
+import {type EmbeddedUploads, embedUploads} from './embed-uploads.js';
+import type {NamedUpload} from './name-uploads.js';
+
+/** Another writer (an embed of the folder) holds the collection's lock: the client may try again later. */
+export class CollectionBusyError extends UserError {}
+
+export interface KnownShards {
+  ids: string[];
+  tombstones: number;
+}
+
+export async function appendShard(options: {
+  dir: string;
+  imagesDir: string;
+  uploads: NamedUpload[];
+  embedder: Embedder;
+  cache: EmbeddingCachePort | undefined;
+  searcher: Searcher;
+  known: KnownShards;
+}): Promise<EmbeddedUploads & {known: KnownShards; reread: boolean}> {
+  const {dir, embedder, searcher, known} = options;
+  const writer = await openCollectionWriter({
+    embeddingsDir: dir,
+    command: 'visual-cortex serve (upload)',
+  }).catch((error: unknown) => {
+    if (isUserError(error)) throw new CollectionBusyError(`cannot add images now: ${error.message}`);
+    throw error;
+  });
+  try {
+    const model: ModelFacts = {
+      name: embedder.modelName,
+      path: embedder.modelDir,
+      file: embedder.modelFile,
+      dtype: embedder.dtype,
+      preprocess_version: embedder.preprocessVersion,
+    };
+    await writer.bind({imagesDir: options.imagesDir, model, dims: embedder.dims});
+    const state = writer.state;
+    if (!state) throw new Error(`${dir} is no longer a collection`);
+    const ids = state.shards.map((shard) => shard.id);
+    const reread =
+      state.manifest.tombstones.length !== known.tombstones ||
+      known.ids.some((id, index) => ids[index] !== id);
+    if (!reread) {
+      const dead = tombstonesByShard(state.manifest);
+      for (const shard of state.shards.slice(known.ids.length)) {
+        const {rows, files} = await readShardRows(dir, shard, embedder.dims, dead.get(shard.id));
+        searcher.append(rows, files);
+      }
+    }
+    const embedded = await embedUploads({...options, sink: writer});
+    await writer.commit();
+    if (!reread) searcher.append(embedded.rows, embedded.files);
+    const after = writer.state ?? state;
+    return {
+      ...embedded,
+      known: {ids: after.shards.map((shard) => shard.id), tombstones: after.manifest.tombstones.length},
+      reread,
+    };
+  } finally {
+    await writer.close();
+  }
+}
