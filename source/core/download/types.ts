@@ -3,7 +3,9 @@
  * it ends with. Kept in one file so the dashboard and the commands can depend on them without the engine.
  */
 
-export type ProviderName = 'picsum' | 'unsplash' | 'custom' | 'urls' | 'local';
+import type {Provider} from '../enums.js';
+
+export type ProviderName = Provider;
 
 export interface DownloadTimeouts {
   /** TCP (and TLS) connect. */

@@ -5,24 +5,15 @@
 
 import {readFile, stat} from 'node:fs/promises';
 import {isAbsolute, join, resolve} from 'node:path';
+import type {Dtype} from '../enums.js';
 import {UserError} from '../errors.js';
 import {type PreprocessConfig, parsePreprocessorConfig} from '../image/clip-preprocess.js';
 import {installedName} from './registry.js';
 
-export type Dtype = 'fp32' | 'q8' | 'fp16';
-export const DTYPES: readonly Dtype[] = ['fp32', 'q8', 'fp16'];
+export {DTYPES, type Dtype, isDtype, parseDtype} from '../enums.js';
 export const DEFAULT_MODEL = 'ViT-B-32';
 
 const DTYPE_SUFFIX: Record<Dtype, string> = {fp32: '', q8: '_quantized', fp16: '_fp16'};
-
-export function isDtype(value: string): value is Dtype {
-  return (DTYPES as readonly string[]).includes(value);
-}
-
-export function parseDtype(value: string): Dtype {
-  if (isDtype(value)) return value;
-  throw new UserError(`unknown dtype '${value}'`, `use --dtype ${DTYPES.join(', --dtype ')}`);
-}
 
 /** The models directory: the flag, else $VISUAL_CORTEX_MODELS, else ./models. */
 export function resolveModelsDir(
