@@ -3,14 +3,14 @@ import {parseDtype, resolveModelsDir} from '../core/model/model-folder.js';
 import {openPresetStore} from '../core/presets/preset-store.js';
 import {listModelInstallStates} from '../core/run/model-choices.js';
 import {runPipeline} from '../core/run/run-pipeline.js';
-import {RUN_DEFAULTS, type RunField, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
+import {RUN_DEFAULTS, type RunField, type RunSetup} from '../core/run/run-setup.js';
 import {deviceAvailability} from '../core/runtime/onnx.js';
 import {reducePull, startPull} from '../ui/pull-progress.js';
 import type {PullView} from '../ui/setup-screen.js';
 import type {CommandContext} from './command.js';
 import {defineCommand} from './command.js';
 import {quitNow} from './forced-quit.js';
-import {isInteractive, runFlags, runFlagsHelp} from './run.js';
+import {isInteractive, runFlags, runFlagsHelp, runSetupFromRunFlags} from './run.js';
 
 type DashboardContext = Pick<CommandContext<unknown>, 'io' | 'env' | 'signal' | 'flags'>;
 
@@ -33,7 +33,7 @@ export const dashboardCommand = defineCommand({
         'the dashboard needs an interactive terminal',
         "use 'visual-cortex run' in scripts and pipes",
       );
-    return openDashboard(context, runSetupFromFlags(context.flags), 'menu');
+    return openDashboard(context, runSetupFromRunFlags(context.flags, false), 'menu');
   },
 });
 
@@ -74,15 +74,19 @@ export async function openDashboard(
     savePreset: (name: string, values: RunSetup) => {
       // Like `presets save`: only what differs from the defaults, so later default changes still apply.
       const changed = Object.entries(values).filter(
-        ([key, value]) => RUN_DEFAULTS[key as RunField] !== value,
+        ([key, value]) => key in RUN_DEFAULTS && RUN_DEFAULTS[key as RunField] !== value,
       );
       presets().save(name, Object.fromEntries(changed));
     },
     deletePreset: (name: string) => {
       presets().delete(name);
     },
-    startRun: (next: RunSetup, signal: AbortSignal, onEvent: Parameters<typeof runPipeline>[1]['onEvent']) =>
-      runPipeline(next, {
+    startRun: (next: RunSetup, signal: AbortSignal, onEvent: Parameters<typeof runPipeline>[0]['onEvent']) =>
+      // The options beyond the form's (--min-bytes, --threads, ...) come from the command line.
+      runPipeline({
+        download: setup.download,
+        embed: setup.embed,
+        ...next,
         signal: AbortSignal.any([signal, context.signal]),
         env,
         modelsDir: context.flags.modelsDir,

@@ -6,13 +6,15 @@ import {buildSearchIndex} from '../core/search/build-index.js';
 import {describeQuery, parseQuery, type Query, type QueryTerm} from '../core/search/query.js';
 import {createSearcher, INDEX_CHOICES, type IndexChoice, type SearchResult} from '../core/search/searcher.js';
 import {defineCommand, type Io} from './command.js';
+import {EXIT} from './exit-codes.js';
+import {embeddingsFlag} from './options/folders.js';
 import {printJson, printLine} from './output.js';
 
 const usage = `
   Usage
     $ visual-cortex search QUERY [options]
     $ visual-cortex search --image PATH [options]
-    $ visual-cortex search --build-index [--dir DIR]
+    $ visual-cortex search --build-index [--embeddings DIR]
 
   Query syntax
     a red car                        bare words: one text
@@ -21,7 +23,7 @@ const usage = `
     '"sunset" + 0.5*id:42'           W* weighs a term; id:N is the image stored in row N
 
   Options
-    --dir DIR          folder with image_embeddings.npy (default data/embeddings)
+    --embeddings DIR   the embeddings folder (default data/embeddings)
     -k, --limit N      how many results (default 10)
     --image PATH       search by an image (repeatable; added to any text query)
     --model M          model name or folder (default: the one in metadata.json)
@@ -34,7 +36,7 @@ const usage = `
   Examples
     $ visual-cortex search "a red car" -k 5
     $ visual-cortex search '"a dog on a beach" - "sand"' --json
-    $ visual-cortex search --image holiday/IMG_0042.jpg --dir data/embeddings
+    $ visual-cortex search --image holiday/IMG_0042.jpg --embeddings data/embeddings
 `;
 
 function buildQuery(input: string[], images: string[]): Query | undefined {
@@ -65,7 +67,7 @@ export const searchCommand = defineCommand({
   summary: 'search the embeddings by text or by image',
   usage,
   flags: {
-    dir: {type: 'string', default: 'data/embeddings'},
+    embeddingsDir: embeddingsFlag('dir'),
     limit: {type: 'number', shortFlag: 'k', default: 10},
     image: {type: 'string', isMultiple: true},
     model: {type: 'string'},
@@ -76,7 +78,7 @@ export const searchCommand = defineCommand({
   },
   async run({input, flags, io, signal, env}) {
     const index = parseIndex(flags.index);
-    const dir = resolve(flags.dir);
+    const dir = resolve(flags.embeddingsDir);
     const query = buildQuery(input, flags.image ?? []);
     if (!query && !flags.buildIndex)
       throw new UserError('nothing to search for', 'give a text query, --image PATH, or --build-index');
@@ -102,7 +104,7 @@ export const searchCommand = defineCommand({
       }
       if (!query) {
         if (flags.json) printJson(io, report);
-        return 0;
+        return EXIT.done;
       }
     }
 
@@ -136,7 +138,7 @@ export const searchCommand = defineCommand({
         );
         printResults(io, results);
       }
-      return 0;
+      return EXIT.done;
     } finally {
       await searcher.close();
     }

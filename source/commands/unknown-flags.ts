@@ -1,6 +1,7 @@
 import {closestMatch} from 'leven';
 import type {AnyFlags} from 'meow';
 import {UserError} from '../core/errors.js';
+import {shownFlagNames} from './options/flag-names.js';
 
 /** Flags meow adds to every command. */
 const BUILT_IN = ['help', 'version'];
@@ -53,7 +54,8 @@ export function unknownFlagError(
   const [first] = findUnknownFlags(argv, specs);
   if (first === undefined) return undefined;
   const typed = first.replace(/^--?(no-)?/, '');
-  const candidates = [...knownNames(specs).long].filter((name) => !BUILT_IN.includes(name));
+  // Only the names --help shows: an old spelling still works but is not worth suggesting.
+  const candidates = shownFlagNames(specs);
   // A third of the name (at least 2 edits) separates a typo from a different word.
   const maxDistance = Math.max(2, Math.floor(typed.length / 3));
   const closest = first.startsWith('--') ? closestMatch(typed, candidates, {maxDistance}) : undefined;

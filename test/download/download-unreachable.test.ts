@@ -53,7 +53,7 @@ for (const [what, base, host, codes] of [
       picsumBaseUrl: base(),
       count: 100,
       workers: 8,
-      outputDir: join(work, `picsum-${codes.slice(0, 6)}`),
+      imagesDir: join(work, `picsum-${codes.slice(0, 6)}`),
       clock: fastClock().clock,
       onEvent: (event) => events.push(event),
     });
@@ -79,7 +79,7 @@ test('one dead host among live ones does not stop the run', async () => {
     urlsFile: urls,
     count: 6,
     workers: 1,
-    outputDir: join(work, 'mixed'),
+    imagesDir: join(work, 'mixed'),
     clock: fastClock().clock,
   });
   assert.equal(report.stopReason, 'complete');

@@ -20,7 +20,7 @@ import {eventually, frameMatches, press, settle} from '../ui/keys.js';
 function downloadReport(over: Partial<DownloadReport> = {}): DownloadReport {
   return {
     provider: 'picsum',
-    outputDir: 'data/images',
+    imagesDir: 'data/images',
     requested: 100,
     alreadyPresent: 0,
     kept: 12,
@@ -195,7 +195,7 @@ describe('the download command, ending short', () => {
         workers: 2,
         minBytes: 10_000_000,
         maxAttempts: 6,
-        outputDir: join(work, 'small'),
+        imagesDir: join(work, 'small'),
         json: false,
       } as never,
       io: out.io,

@@ -13,7 +13,7 @@ import {assertRunSetup, RUN_DEFAULTS} from '../../source/core/run/run-setup.js';
 
 const downloadReport = (interrupted: boolean): DownloadReport => ({
   provider: 'picsum',
-  outputDir: 'images',
+  imagesDir: 'images',
   requested: 3,
   alreadyPresent: 0,
   kept: 2,
@@ -65,14 +65,12 @@ describe('run pipeline', () => {
   test('download then embed, events wrapped by stage, report combined', async () => {
     const log: string[] = [];
     const events: RunEvent['type'][] = [];
-    const report = await runPipeline(
-      {...RUN_DEFAULTS},
-      {
-        signal: new AbortController().signal,
-        stages: fakeStages(log),
-        onEvent: (event) => events.push(event.type),
-      },
-    );
+    const report = await runPipeline({
+      ...RUN_DEFAULTS,
+      signal: new AbortController().signal,
+      stages: fakeStages(log),
+      onEvent: (event) => events.push(event.type),
+    });
     assert.deepEqual(log, ['preflight', 'download', 'embed']);
     assert.deepEqual(events, ['stage', 'download', 'stage', 'embed', 'done']);
     assert.equal(report.interrupted, false);
@@ -83,14 +81,12 @@ describe('run pipeline', () => {
     const log: string[] = [];
     const controller = new AbortController();
     const events: RunEvent[] = [];
-    const report = await runPipeline(
-      {...RUN_DEFAULTS},
-      {
-        signal: controller.signal,
-        stages: fakeStages(log, controller),
-        onEvent: (event) => events.push(event),
-      },
-    );
+    const report = await runPipeline({
+      ...RUN_DEFAULTS,
+      signal: controller.signal,
+      stages: fakeStages(log, controller),
+      onEvent: (event) => events.push(event),
+    });
     assert.deepEqual(log, ['preflight', 'download']);
     assert.equal(report.interrupted, true);
     assert.equal(report.stoppedDuring, 'download');
@@ -106,7 +102,7 @@ describe('run pipeline', () => {
       throw new UserError('model missing', 'pull it');
     };
     await assert.rejects(
-      runPipeline({...RUN_DEFAULTS}, {signal: new AbortController().signal, stages}),
+      runPipeline({...RUN_DEFAULTS, signal: new AbortController().signal, stages}),
       /model missing/,
     );
     assert.deepEqual(log, []);

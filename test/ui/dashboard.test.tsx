@@ -12,7 +12,7 @@ import {eventually, frameMatches, KEYS, press, settle} from './keys.js';
 
 const downloadReport: DownloadReport = {
   provider: 'picsum',
-  outputDir: 'data/images',
+  imagesDir: 'data/images',
   requested: 10,
   alreadyPresent: 2,
   kept: 5,
@@ -114,7 +114,7 @@ function fakeServices(log: string[]): DashboardServices {
         event: {
           type: 'start',
           provider: 'picsum',
-          outputDir: setup.outputDir,
+          imagesDir: setup.imagesDir,
           requested: setup.count,
           alreadyPresent: 0,
           toDownload: setup.count,

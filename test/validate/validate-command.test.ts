@@ -44,7 +44,13 @@ async function runCommand(flags: Record<string, unknown>) {
   const output = capture();
   const code = await validateCommand.run({
     input: [],
-    flags: {json: false, dir: fixture.outputDir, sample: 3, modelsDir: fixture.modelsDir, ...flags} as never,
+    flags: {
+      json: false,
+      embeddingsDir: fixture.embeddingsDir,
+      sample: 3,
+      modelsDir: fixture.modelsDir,
+      ...flags,
+    } as never,
     io: output.io,
     signal: new AbortController().signal,
     env: {},

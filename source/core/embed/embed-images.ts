@@ -22,8 +22,8 @@ import {finishView} from './finish-view.js';
 import {createPipelineEmbedder} from './pipeline-embedder.js';
 
 export interface EmbedOptions {
-  inputDir: string;
-  outputDir: string;
+  imagesDir: string;
+  embeddingsDir: string;
   model: string;
   modelsDir: string;
   dtype: Dtype;
@@ -65,26 +65,26 @@ export async function embedImages(
   const emit = options.onEvent ?? (() => {});
   const startedAt = now();
   const t0 = clock();
-  const inputDir = resolve(options.inputDir);
-  const outputDir = resolve(options.outputDir);
+  const imagesDir = resolve(options.imagesDir);
+  const embeddingsDir = resolve(options.embeddingsDir);
 
   // Before the walk and the model load, so a bad --output costs nothing.
-  await checkOutputFolder(outputDir);
-  const walk = await walkImageFiles(inputDir);
+  await checkOutputFolder(embeddingsDir);
+  const walk = await walkImageFiles(imagesDir);
   emit({type: 'scanned', total: walk.files.length, skipped: walk.skipped});
   if (walk.files.length === 0) {
     throw new UserError(
-      `no images found in ${inputDir}${walk.skipped.length ? ` (${walk.skipped.length} skipped, e.g. ${walk.skipped[0]?.file}: ${walk.skipped[0]?.reason})` : ''}`,
+      `no images found in ${imagesDir}${walk.skipped.length ? ` (${walk.skipped.length} skipped, e.g. ${walk.skipped[0]?.file}: ${walk.skipped[0]?.reason})` : ''}`,
       "put images there, or fetch some with 'visual-cortex download'",
     );
   }
   // The lock comes before the model load: a second embed into the folder is refused at once.
   const writer: CollectionWriter = await openCollectionWriter({
-    embeddingsDir: outputDir,
+    embeddingsDir: embeddingsDir,
     shardSize: options.shardSize,
     replace: options.replace,
   }).catch((error: unknown) => {
-    throw asOutputWriteError(error, outputDir);
+    throw asOutputWriteError(error, embeddingsDir);
   });
 
   const ownEmbedder = options.embedder === undefined;
@@ -95,7 +95,7 @@ export async function embedImages(
     embedder ??= await createPipelineEmbedder(options);
     const loadMs = clock() - t0;
     await writer.bind({
-      imagesDir: inputDir,
+      imagesDir: imagesDir,
       model: {
         name: embedder.modelName,
         path: embedder.modelDir,
@@ -141,7 +141,7 @@ export async function embedImages(
         throw new UserError('interrupted before any image was embedded; nothing was written');
       const first = run.failures[0];
       throw new UserError(
-        `none of the ${run.failures.length} files in ${inputDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
+        `none of the ${run.failures.length} files in ${imagesDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
         'check that the folder holds images (JPEG, PNG, WebP, GIF, TIFF, AVIF)',
       );
     }
@@ -151,7 +151,7 @@ export async function embedImages(
       run,
       plan,
       walk,
-      inputDir,
+      imagesDir,
       ms: {load: loadMs, t0},
       startedAt,
       clock,
@@ -163,7 +163,7 @@ export async function embedImages(
     return report;
   } catch (error) {
     await writer.discard();
-    throw asOutputWriteError(error, outputDir);
+    throw asOutputWriteError(error, embeddingsDir);
   } finally {
     try {
       await writer.close();

@@ -1,15 +1,17 @@
 /** The run's stages wired to the real downloader and embedder. */
+
+import {openEmbeddingCache, resolveCachePath} from '../cache/embedding-cache.js';
 import {downloadImages} from '../download/download-images.js';
 import {downloadEnvironment} from '../download/settings.js';
 import {embedImages} from '../embed/embed-images.js';
 import {checkOutputFolder} from '../fs/output-folder.js';
 import {openModelFolder, resolveModelsDir} from '../model/model-folder.js';
-import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
+import {assertDeviceAvailable} from '../runtime/onnx.js';
 import type {RunStages} from './run-pipeline.js';
 
 export const realStages: RunStages = {
   async preflight(setup, context) {
-    assertDeviceAvailable(setup.device as Device);
+    assertDeviceAvailable(setup.device);
     await openModelFolder(setup.model, {
       modelsDir: resolveModelsDir(context.modelsDir, context.env),
       dtype: setup.dtype,
@@ -22,31 +24,41 @@ export const realStages: RunStages = {
       ...downloadEnvironment(context.env),
       provider: setup.provider,
       count: setup.count,
-      outputDir: setup.outputDir,
+      imagesDir: setup.imagesDir,
       width: setup.width,
       height: setup.height,
       workers: setup.workers,
       ...(setup.url ? {urlTemplate: setup.url} : {}),
       ...(setup.urls ? {urlsFile: setup.urls} : {}),
-      ...(setup.inputDir ? {inputDir: setup.inputDir} : {}),
+      ...(setup.sourceDir ? {sourceDir: setup.sourceDir} : {}),
       ...(setup.maxAttempts > 0 ? {maxAttempts: setup.maxAttempts} : {}),
       ...(setup.maxSeconds > 0 ? {maxSeconds: setup.maxSeconds} : {}),
+      ...setup.download,
       signal: context.signal,
       onEvent: context.onEvent,
     });
   },
   async embed(setup, context) {
-    const report = await embedImages({
-      inputDir: setup.outputDir,
-      outputDir: setup.embeddingsDir,
-      model: setup.model,
-      modelsDir: resolveModelsDir(context.modelsDir, context.env),
-      dtype: setup.dtype,
-      device: setup.device as Device,
-      batchSize: setup.batchSize,
-      signal: context.signal,
-      onEvent: context.onEvent,
-    });
+    const {cache: useCache = true, cacheFile, ...tuning} = setup.embed ?? {};
+    const cache = useCache ? openEmbeddingCache(resolveCachePath(cacheFile, context.env)) : undefined;
+    let report: Awaited<ReturnType<typeof embedImages>>;
+    try {
+      report = await embedImages({
+        imagesDir: setup.imagesDir,
+        embeddingsDir: setup.embeddingsDir,
+        model: setup.model,
+        modelsDir: resolveModelsDir(context.modelsDir, context.env),
+        dtype: setup.dtype,
+        device: setup.device,
+        batchSize: setup.batchSize,
+        ...tuning,
+        cache,
+        signal: context.signal,
+        onEvent: context.onEvent,
+      });
+    } finally {
+      cache?.close();
+    }
     const metadata = report.metadata;
     return {
       ok: metadata.counts.ok,

@@ -59,7 +59,9 @@ export interface RunPipelineOptions {
   now?: () => Date;
 }
 
-export async function runPipeline(setup: RunSetup, options: RunPipelineOptions): Promise<RunReport> {
+/** The job contract: the set-up and the controls in one object; a graceful stop returns `interrupted: true`. */
+export async function runPipeline(options: RunSetup & RunPipelineOptions): Promise<RunReport> {
+  const setup: RunSetup = options;
   const emit = options.onEvent ?? (() => {});
   const now = options.now ?? (() => new Date());
   const stages = options.stages ?? (await import('./real-stages.js')).realStages;
@@ -97,7 +99,7 @@ export async function runPipeline(setup: RunSetup, options: RunPipelineOptions):
     const report: RunReport = {
       interrupted: stoppedDuring !== null || Boolean(download?.interrupted) || Boolean(embed?.interrupted),
       stoppedDuring,
-      imagesDir: setup.outputDir,
+      imagesDir: setup.imagesDir,
       embeddingsDir: setup.embeddingsDir,
       download,
       embed,

@@ -15,8 +15,8 @@ interface Advice {
 }
 
 const CHECK_SOURCE: Omit<Advice, 'cause'> = {
-  fix: 'check the source: --url, --urls or --input-dir',
-  flags: ['--url', '--urls', '--input-dir'],
+  fix: 'check the source: --url, --urls or --from',
+  flags: ['--url', '--urls', '--from'],
 };
 const FEWER_WORKERS: Omit<Advice, 'cause'> = {
   fix: 'try again later (the run resumes), or with fewer --workers',
@@ -65,7 +65,7 @@ const BY_FAILURE: Record<FailureReason, Advice> = {
     fix: 'ask for smaller images (--width, --height)',
     flags: ['--width', '--height'],
   },
-  'read-error': {cause: 'files that could not be read', fix: 'check --input-dir', flags: ['--input-dir']},
+  'read-error': {cause: 'files that could not be read', fix: 'check --from', flags: ['--from']},
   'bad-url': {cause: 'lines that are not http(s) URLs', fix: 'fix the --urls file', flags: ['--urls']},
 };
 
@@ -78,8 +78,8 @@ const BY_STOP: Partial<Record<StopReason, Advice>> = {
   'time-budget': {cause: 'the time budget was spent', fix: 'raise --max-seconds S', flags: ['--max-seconds']},
   exhausted: {
     cause: 'the source has no more images',
-    fix: 'a larger source (--urls, --input-dir) or a smaller --count',
-    flags: ['--urls', '--input-dir', '--count'],
+    fix: 'a larger source (--urls, --from) or a smaller --count',
+    flags: ['--urls', '--from', '--count'],
   },
 };
 
