@@ -22,6 +22,18 @@ export function explicitFlagNames(argv: readonly string[], specs: AnyFlags): Set
   return names;
 }
 
+/** Every spelling a flag accepts (kebab-case), mapped to the name --help shows for it. */
+export function spellingsToShownNames(specs: AnyFlags): Map<string, string> {
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`);
+  const names = new Map<string, string>();
+  for (const [key, spec] of Object.entries(specs)) {
+    const shown = flagOf(key).slice(2);
+    for (const name of [shown, kebab(key), ...(spec.aliases ?? []).map(kebab)])
+      if (!names.has(name)) names.set(name, shown);
+  }
+  return names;
+}
+
 /** The name --help shows for each declared flag (`imagesDir` → `images`); hidden aliases are left out. */
 export function shownFlagNames(specs: AnyFlags): string[] {
   return Object.keys(specs).map((key) => flagOf(key).slice(2));

@@ -4,7 +4,6 @@
  */
 import {DOWNLOAD_DEFAULTS} from '../download/settings.js';
 import type {DownloadReport, FailureReason, StopReason} from '../download/types.js';
-import {RUN_DEFAULTS} from './run-setup.js';
 
 interface Advice {
   /** What happened, in a few words. */
@@ -96,10 +95,9 @@ export function endedShort(download: DownloadReport | null | undefined): boolean
   return download != null && explainShortfall(download) !== null;
 }
 
-/** Whether `run` (and the dashboard) take a flag; the others belong to `download`. */
-export function runTakesFlag(flag: string): boolean {
-  const name = flag.replace(/^--/, '').replace(/-([a-z])/g, (_, char: string) => char.toUpperCase());
-  return name in RUN_DEFAULTS;
+/** Whether `run` (and the dashboard) take a flag: every download option, since they share one definition. */
+export function runTakesFlag(_flag: string): boolean {
+  return true;
 }
 
 /**
