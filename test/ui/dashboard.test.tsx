@@ -163,7 +163,7 @@ describe('dashboard app', () => {
     await frameMatches(lastFrame, /Run stopped during download/);
     assert.equal(forced, 0);
     await press(stdin, 'q');
-    await eventually(() => assert.deepEqual(exits, [1]));
+    await eventually(() => assert.deepEqual(exits, [130]));
     unmount();
   });
 
