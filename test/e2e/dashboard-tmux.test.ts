@@ -49,7 +49,7 @@ describe('dashboard in a real terminal (tmux)', {skip}, () => {
     tmux('send-keys', '-t', 'e2e', 'clear', 'Enter');
     await sleep(100);
     type(
-      `node ${CLI} run --width 64 --height 64 --images  --embeddings  --model ${MODEL} ${flags}; echo EXIT=$?`,
+      `node ${CLI} run --width 64 --height 64 --images ${images} --embeddings ${embeddings} --model ${MODEL} ${flags}; echo EXIT=$?`,
     );
   }
   async function assertTerminalRestored(): Promise<void> {
