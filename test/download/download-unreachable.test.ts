@@ -104,7 +104,7 @@ test('download: exit 2, one summary that names the host and the ways out', async
   assert.match(result.stdout, /^ {2}cannot reach 127\.0\.0\.1:\d+: cannot connect \(ECONNREFUSED\)/m);
   assert.match(
     result.stdout,
-    /^ {2}what to do: .*VISUAL_CORTEX_PICSUM_URL.*--provider local --input-dir DIR.*--provider urls --urls FILE/m,
+    /^ {2}what to do: .*VISUAL_CORTEX_PICSUM_URL.*--provider local --from DIR.*--provider urls --urls FILE/m,
   );
   const lines = result.stdout.trim().split('\n');
   assert.ok(lines.length <= 45, `${lines.length} lines:\n${result.stdout}`);
