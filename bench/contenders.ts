@@ -96,8 +96,8 @@ export async function runContender(
     const result = await runEmbedCli({
       modelDir: context.modelDir,
       dtype,
-      inputDir: await linkInputFolder(join(outputDir, 'input'), context.images),
-      outputDir,
+      imagesDir: await linkInputFolder(join(outputDir, 'input'), context.images),
+      embeddingsDir: outputDir,
       batchSize: context.batchSize,
       threads: context.threads,
       sessions: context.embedSessions,
@@ -114,7 +114,7 @@ export async function runContender(
     threads: context.threads,
     ...(context.embedSessions ? {sessions: context.embedSessions} : {}),
     ...(decode ? {decode} : {}),
-    outputDir: join(context.workDir, `${contender}-${dtype}-${run}`),
+    embeddingsDir: join(context.workDir, `${contender}-${dtype}-${run}`),
   };
   const {result, wallMs} = await runChild<EmbedChildResult>(childScript('embed-child'), input, common);
   return {contender, dtype, ...withTotal(result), wallSeconds: wallMs / 1000, profile: result.profile};

@@ -56,7 +56,7 @@ export async function runDownloadBench(options: DownloadBenchOptions): Promise<D
           childScript('download-child'),
           {
             urlsFile,
-            outputDir: join(work, `ours-${round}`),
+            imagesDir: join(work, `ours-${round}`),
             count: server.urls.length,
             workers: options.workers,
           },

@@ -45,8 +45,8 @@ export async function linkInputFolder(dir: string, images: readonly string[]): P
 export async function runEmbedCli(input: {
   modelDir: string;
   dtype: 'fp32' | 'q8';
-  inputDir: string;
-  outputDir: string;
+  imagesDir: string;
+  embeddingsDir: string;
   batchSize: number;
   threads: number;
   /** embed's --sessions (undefined: its default). */
@@ -54,14 +54,14 @@ export async function runEmbedCli(input: {
   decode?: 'exact' | 'fast' | undefined;
   timeoutMs: number;
 }): Promise<EmbedChildResult & {wallSeconds: number}> {
-  await mkdir(input.outputDir, {recursive: true});
-  const rssFile = join(input.outputDir, 'peak-rss-kib');
+  await mkdir(input.embeddingsDir, {recursive: true});
+  const rssFile = join(input.embeddingsDir, 'peak-rss-kib');
   const args = [
     'embed',
-    '--input',
-    input.inputDir,
-    '--output',
-    join(input.outputDir, 'out'),
+    '--images',
+    input.imagesDir,
+    '--embeddings',
+    join(input.embeddingsDir, 'out'),
     '--model',
     input.modelDir,
     '--dtype',

@@ -185,7 +185,7 @@ async function measure(dtype: 'fp32' | 'q8', variant: Variant, round: number) {
     batchSize: variant.batchSize,
     threads: variant.threads,
     ...(variant.sessions ? {sessions: variant.sessions} : {}),
-    outputDir: join(cache, 'many-core', `${dtype}-${round}`),
+    embeddingsDir: join(cache, 'many-core', `${dtype}-${round}`),
     tweaks: {
       ...(variant.workers ? {preprocessWorkers: variant.workers} : {}),
       ...(variant.spin !== undefined ? {tuning: {allowSpinning: variant.spin}} : {}),

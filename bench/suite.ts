@@ -221,8 +221,8 @@ async function runRss10k(
         ? await runEmbedCli({
             modelDir: context.modelDir,
             dtype: 'fp32',
-            inputDir,
-            outputDir,
+            imagesDir: inputDir,
+            embeddingsDir: outputDir,
             batchSize: context.batchSize,
             threads: context.threads,
             timeoutMs: options.timeoutMs,
@@ -233,10 +233,10 @@ async function runRss10k(
               {
                 modelDir: context.modelDir,
                 dtype: 'fp32',
-                inputDir,
+                imagesDir: inputDir,
                 batchSize: context.batchSize,
                 threads: context.threads,
-                outputDir,
+                embeddingsDir: outputDir,
               },
               {timeoutMs: options.timeoutMs, log: context.log},
             )

@@ -1,7 +1,8 @@
 // Runs every test file under test/ with node's test runner and tsx, so tests need no separate build.
 // Node 20's --test has no glob support, hence the walk.
 import {spawnSync} from 'node:child_process';
-import {readdirSync} from 'node:fs';
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
 function findTests(dir) {
@@ -23,9 +24,12 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// `embed` and `run` use the embedding cache by default: tests get their own, never the user's.
+const cacheDir = mkdtempSync(join(tmpdir(), 'visual-cortex-test-cache-'));
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
-  {stdio: 'inherit'},
+  {stdio: 'inherit', env: {VISUAL_CORTEX_CACHE: join(cacheDir, 'embeddings.sqlite'), ...process.env}},
 );
+rmSync(cacheDir, {recursive: true, force: true});
 process.exit(result.status ?? 1);

@@ -4,7 +4,9 @@
 // `node dist/source/cli.js` starts without the tuning; `env -S` is everywhere onnxruntime-node runs.
 import meow from 'meow';
 import {type Command, globalFlags, type Io} from './commands/command.js';
+import {EXIT, EXIT_CODES_HELP} from './commands/exit-codes.js';
 import {isQuitting, quitNow} from './commands/forced-quit.js';
+import {explicitFlagNames} from './commands/options/flag-names.js';
 import {reportError} from './commands/output.js';
 import {commandLoaders} from './commands/registry.js';
 import {unknownFlagError} from './commands/unknown-flags.js';
@@ -26,17 +28,9 @@ ${Object.entries(commandLoaders)
     --preset NAME       start from a saved set-up (explicit flags still win)
 
   Run 'visual-cortex <command> --help' for a command's options.
-`;
 
-/** Flag names the user typed, in meow's camelCase, so presets never override them. */
-function explicitFlagNames(argv: readonly string[]): Set<string> {
-  const names = new Set<string>();
-  for (const arg of argv) {
-    const match = /^--(?:no-)?([a-z0-9-]+)/i.exec(arg);
-    if (match?.[1]) names.add(match[1].replace(/-([a-z0-9])/g, (_, char: string) => char.toUpperCase()));
-  }
-  return names;
-}
+${EXIT_CODES_HELP}
+`;
 
 async function main(): Promise<number> {
   const io: Io = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin};
@@ -60,10 +54,10 @@ async function main(): Promise<number> {
       io.stderr.write(
         `error: unknown command '${name}'\n  fix: run 'visual-cortex --help' to list commands\n`,
       );
-      return 2;
+      return EXIT.usage;
     }
     io.stdout.write(overview);
-    return 0;
+    return EXIT.done;
   }
 
   // Before meow, whose own refusal names the flag but not the one meant nor where to look.
@@ -93,7 +87,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const explicitFlags = explicitFlagNames(rest);
+    const explicitFlags = explicitFlagNames(rest, {...globalFlags, ...command.flags});
     let flags: Record<string, unknown> = cli.flags;
     if (typeof flags.preset === 'string') {
       const {resolvePresetFlags} = await import('./core/presets/apply-preset.js');

@@ -4,7 +4,7 @@ import {childMain, peakRssMb} from '../child-process.js';
 
 export interface DownloadChildInput {
   urlsFile: string;
-  outputDir: string;
+  imagesDir: string;
   count: number;
   workers: number;
 }
@@ -25,7 +25,7 @@ await childMain<DownloadChildInput, DownloadChildResult>(async (input) => {
   const report = await downloadImages({
     provider: 'urls',
     urlsFile: input.urlsFile,
-    outputDir: input.outputDir,
+    imagesDir: input.imagesDir,
     count: input.count,
     workers: input.workers,
     sleepOkSeconds: 0,

@@ -15,13 +15,13 @@ export interface EmbedChildInput {
   dtype: 'fp32' | 'q8';
   /** Either a list of images (linked into a fresh input folder) or a folder to embed as it is. */
   images?: string[];
-  inputDir?: string;
+  imagesDir?: string;
   batchSize: number;
   threads: number;
   /** Inference sessions (undefined: embed's default for the dtype). */
   sessions?: number;
   decode?: 'exact' | 'fast';
-  outputDir: string;
+  embeddingsDir: string;
   /** Experiments only (the contender runs without): libvips' operation cache and thread count. */
   tweaks?: {
     sharpCache?: boolean;
@@ -69,13 +69,13 @@ await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
     if (input.tweaks.sharpCache === false) sharp.cache(false);
     if (input.tweaks.sharpConcurrency !== undefined) sharp.concurrency(input.tweaks.sharpConcurrency);
   }
-  const inputDir = input.inputDir ?? join(input.outputDir, 'input');
-  if (!input.inputDir) {
-    await rm(inputDir, {recursive: true, force: true});
-    await mkdir(inputDir, {recursive: true});
+  const imagesDir = input.imagesDir ?? join(input.embeddingsDir, 'input');
+  if (!input.imagesDir) {
+    await rm(imagesDir, {recursive: true, force: true});
+    await mkdir(imagesDir, {recursive: true});
     await Promise.all(
       (input.images ?? []).map((path, index) =>
-        symlink(path, join(inputDir, `${String(index).padStart(5, '0')}-${basename(path)}`)),
+        symlink(path, join(imagesDir, `${String(index).padStart(5, '0')}-${basename(path)}`)),
       ),
     );
   }
@@ -83,8 +83,8 @@ await childMain<EmbedChildInput, EmbedChildResult>(async (input) => {
   let batches = 0;
   let sampledRss = 0;
   const report = await embedImages({
-    inputDir,
-    outputDir: join(input.outputDir, 'out'),
+    imagesDir,
+    embeddingsDir: join(input.embeddingsDir, 'out'),
     model: input.modelDir,
     modelsDir: input.modelDir,
     dtype: input.dtype,

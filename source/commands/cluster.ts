@@ -9,6 +9,10 @@ import {RUN_DEFAULTS} from '../core/run/run-setup.js';
 import {printStatus, printSubmit, redisPrinter} from './cluster-output.js';
 import {defineCommand} from './command.js';
 import {parseIds} from './download.js';
+import {EXIT} from './exit-codes.js';
+import {downloadFlags} from './options/download-options.js';
+import {modelFlags} from './options/embed-options.js';
+import {embeddingsFlag, imagesFlag} from './options/folders.js';
 import {printJson, printLine} from './output.js';
 
 export const clusterCommand = defineCommand({
@@ -30,7 +34,7 @@ export const clusterCommand = defineCommand({
     --width W --height H  image size for picsum and custom (default ${RUN_DEFAULTS.width}x${RUN_DEFAULTS.height})
     --url TEMPLATE        custom: URL with {width} {height} {index} {seed}
     --urls FILE           urls: a text file of URLs, one per line
-    --input-dir DIR       local: a folder every worker can read (it becomes the images folder; nothing is copied)
+    --from DIR            local: a folder every worker can read (it becomes the images folder; nothing is copied)
     --ids LIST            picsum ids, e.g. 10,20-25
     --seed S              seed for picsum and {seed} (default a fixed one, so shards are stable)
     --workers N           parallel downloads inside one shard (default ${RUN_DEFAULTS.workers})
@@ -39,7 +43,7 @@ export const clusterCommand = defineCommand({
     --redis URL           redis://HOST:PORT (or $${REDIS_URL_ENV})
     --queue NAME          one queue per collection (default ${DEFAULT_QUEUE})
     --embeddings DIR      the collection the workers fill (default ${RUN_DEFAULTS.embeddingsDir})
-    --images DIR          where workers download to (default ${RUN_DEFAULTS.outputDir})
+    --images DIR          where workers download to (default ${RUN_DEFAULTS.imagesDir})
     --shard-size N        images per shard (default ${DEFAULT_SHARD_SIZE})
     --model NAME --dtype D  the collection's model (default ${RUN_DEFAULTS.model} ${RUN_DEFAULTS.dtype})
     --json                print the result as JSON
@@ -51,21 +55,22 @@ export const clusterCommand = defineCommand({
   flags: {
     redis: {type: 'string'},
     queue: {type: 'string', default: DEFAULT_QUEUE},
-    embeddings: {type: 'string', default: RUN_DEFAULTS.embeddingsDir},
-    images: {type: 'string', default: RUN_DEFAULTS.outputDir},
+    embeddingsDir: embeddingsFlag(),
+    imagesDir: imagesFlag(),
     shardSize: {type: 'number', default: DEFAULT_SHARD_SIZE},
-    provider: {type: 'string', default: 'picsum'},
+    provider: downloadFlags.provider,
+    // No default: picsum with --ids and the urls and local providers take their count from the source.
     count: {type: 'number'},
-    width: {type: 'number', default: RUN_DEFAULTS.width},
-    height: {type: 'number', default: RUN_DEFAULTS.height},
-    workers: {type: 'number', default: RUN_DEFAULTS.workers},
-    url: {type: 'string'},
-    urls: {type: 'string'},
-    inputDir: {type: 'string'},
-    ids: {type: 'string'},
-    seed: {type: 'string'},
-    model: {type: 'string', default: RUN_DEFAULTS.model},
-    dtype: {type: 'string', default: RUN_DEFAULTS.dtype},
+    width: downloadFlags.width,
+    height: downloadFlags.height,
+    workers: downloadFlags.workers,
+    url: downloadFlags.url,
+    urls: downloadFlags.urls,
+    sourceDir: downloadFlags.sourceDir,
+    ids: downloadFlags.ids,
+    seed: downloadFlags.seed,
+    model: modelFlags.model,
+    dtype: modelFlags.dtype,
   },
   async run({input, flags, io, env}) {
     const [action, ...extra] = input;
@@ -89,8 +94,8 @@ export const clusterCommand = defineCommand({
         const report = await submitShards({
           address,
           queue: flags.queue,
-          embeddingsDir: flags.embeddings,
-          imagesDir: flags.images,
+          embeddingsDir: flags.embeddingsDir,
+          imagesDir: flags.imagesDir,
           model: flags.model,
           dtype: parseDtype(flags.dtype),
           downloadWorkers: flags.workers,
@@ -102,7 +107,7 @@ export const clusterCommand = defineCommand({
             height: flags.height,
             url: flags.url,
             urls: flags.urls,
-            inputDir: flags.inputDir,
+            sourceDir: flags.sourceDir,
             picsumIds: flags.ids === undefined ? undefined : parseIds(flags.ids),
             seed: flags.seed,
             picsumBaseUrl: env.VISUAL_CORTEX_PICSUM_URL || undefined,
@@ -111,7 +116,7 @@ export const clusterCommand = defineCommand({
         });
         if (flags.json) printJson(io, report);
         else printSubmit(io, report, redisHint(address));
-        return 0;
+        return EXIT.done;
       }
       case 'status': {
         if (!flags.json && io.stdout.isTTY && io.stdin.isTTY) {
@@ -126,13 +131,13 @@ export const clusterCommand = defineCommand({
         const status = await readClusterStatus({address, queue: flags.queue, onEvent});
         if (flags.json) printJson(io, status);
         else printStatus(io, status);
-        return 0;
+        return EXIT.done;
       }
       case 'retry-failed': {
         const count = await retryFailedShards({address, queue: flags.queue, onEvent});
         if (flags.json) printJson(io, {queue: flags.queue, retried: count});
         else printLine(io, count === 0 ? 'no failed shards' : `${count} failed shard(s) back in the queue`);
-        return 0;
+        return EXIT.done;
       }
       default:
         throw new Error(`unreachable cluster action ${action}`);

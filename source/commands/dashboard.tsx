@@ -1,8 +1,7 @@
 import {UserError} from '../core/errors.js';
-import {runSetupFromFlags} from '../core/run/run-setup.js';
 import {defineCommand} from './command.js';
 import {openDashboard} from './open-dashboard.js';
-import {isInteractive, runFlags, runFlagsHelp} from './run.js';
+import {isInteractive, runFlags, runFlagsHelp, runSetupFromRunFlags} from './run.js';
 
 export const dashboardCommand = defineCommand({
   name: 'dashboard',
@@ -23,6 +22,6 @@ export const dashboardCommand = defineCommand({
         'the dashboard needs an interactive terminal',
         "use 'visual-cortex run' in scripts and pipes",
       );
-    return openDashboard(context, runSetupFromFlags(context.flags), 'menu');
+    return openDashboard(context, runSetupFromRunFlags(context.flags, false), 'menu');
   },
 });

@@ -24,7 +24,7 @@ function plainPrinter(io: Io): DownloadPrinter {
       switch (event.type) {
         case 'start':
           write(
-            `${event.alreadyPresent} of ${event.requested} images already in ${event.outputDir}; ` +
+            `${event.alreadyPresent} of ${event.requested} images already in ${event.imagesDir}; ` +
               `downloading ${event.toDownload} from ${event.provider} with ${event.workers} workers`,
           );
           return;
@@ -106,7 +106,7 @@ const STOP_REASONS: Record<DownloadReport['stopReason'], string> = {
 export function formatDownloadSummary(report: DownloadReport): string[] {
   const lines = [
     `saved ${report.kept} new image(s) in ${report.seconds.toFixed(1)} s (${formatBytes(report.bytes)}); ` +
-      `${report.total} of ${report.requested} now in ${report.outputDir}`,
+      `${report.total} of ${report.requested} now in ${report.imagesDir}`,
     `stopped: ${STOP_REASONS[report.stopReason]}`,
   ];
   if (report.stopReason === 'unreachable') {

@@ -13,6 +13,8 @@ import {viewScan} from '../core/duplicates/scan-view.js';
 import {UserError} from '../core/errors.js';
 import {defineCommand} from './command.js';
 import {printApplied, printPlan, printScan, printUndo} from './duplicates-output.js';
+import {EXIT} from './exit-codes.js';
+import {embeddingsFlag} from './options/folders.js';
 import {printJson} from './output.js';
 
 const usage = `
@@ -55,7 +57,7 @@ export const duplicatesCommand = defineCommand({
   summary: 'find exact and near-duplicate images; move the extras out, with undo',
   usage,
   flags: {
-    embeddings: {type: 'string', default: 'data/embeddings'},
+    embeddingsDir: embeddingsFlag(),
     method: {type: 'string', default: 'phash'},
     threshold: {type: 'number'},
     phashThreshold: {type: 'number'},
@@ -69,7 +71,7 @@ export const duplicatesCommand = defineCommand({
   },
   async run({flags, io, signal, explicitFlags}) {
     const json = Boolean(flags.json);
-    const embeddingsDir = resolve(flags.embeddings);
+    const embeddingsDir = resolve(flags.embeddingsDir);
     if (flags.undo) {
       if (!flags.journal && !flags.moveTo)
         throw new UserError(
@@ -86,7 +88,7 @@ export const duplicatesCommand = defineCommand({
       });
       if (json) printJson(io, report);
       else printUndo(io, report);
-      if (report.interrupted) return 130;
+      if (report.interrupted) return EXIT.interrupted;
       return report.undo.counts.conflict + report.undo.counts.failed > 0 ? 1 : 0;
     }
     if (flags.apply && flags.dryRun)
@@ -126,7 +128,7 @@ export const duplicatesCommand = defineCommand({
       if (applied) printApplied(io, applied);
       else if (plan) printPlan(io, plan);
     }
-    if (scan.interrupted || applied?.interrupted) return 130;
+    if (scan.interrupted || applied?.interrupted) return EXIT.interrupted;
     const {counts} = applied?.moves ?? {counts: {failed: 0, conflict: 0, changed: 0}};
     return counts.failed + counts.conflict + counts.changed > 0 ? 1 : 0;
   },

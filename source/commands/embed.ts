@@ -2,23 +2,24 @@ import {resolve} from 'node:path';
 import {openEmbeddingCache, resolveCachePath} from '../core/cache/embedding-cache.js';
 import type {EmbedEvent, EmbedReport} from '../core/embed/embed-events.js';
 import {embedImages} from '../core/embed/embed-images.js';
-import {parseDecodeMode, parseDevice} from '../core/embed/embedder.js';
 import type {SkippedFile} from '../core/embed/file-walk.js';
 import {OUTPUT_FILES} from '../core/embed/outputs.js';
-import {UserError} from '../core/errors.js';
-import {DEFAULT_MODEL, parseDtype, resolveModelsDir} from '../core/model/model-folder.js';
+import {resolveModelsDir} from '../core/model/model-folder.js';
 import {defineCommand, type Io} from './command.js';
+import {EXIT_CODES_HELP, exitCodeFor} from './exit-codes.js';
+import {
+  EMBED_HELP,
+  embedFlags,
+  embedTuningFromFlags,
+  MODEL_HELP,
+  modelFlags,
+  modelFromFlags,
+} from './options/embed-options.js';
+import {EMBEDDINGS_HELP, embeddingsFlag, IMAGES_HELP, imagesFlag} from './options/folders.js';
+import {helpBlock} from './options/help.js';
 import {formatBytes, printJson, printLine} from './output.js';
 
 const MAX_FAILURE_LINES = 20;
-
-function positiveInteger(value: number | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new UserError(`--${flag} must be a positive whole number, got ${value}`, `e.g. --${flag} 8`);
-  }
-  return value;
-}
 
 const MAX_SKIP_REASONS = 10;
 
@@ -112,7 +113,7 @@ function printSummary(io: Io, report: EmbedReport): void {
       ` with ${metadata.model.name} ${metadata.model.dtype} on ${metadata.device}` +
       ` · ${metadata.images_per_second} images/s · ${metadata.timings_seconds.total} s · peak RSS ${formatBytes(metadata.peak_rss_bytes)}`,
   );
-  printLine(io, `collection: ${sync.liveRows} images in ${sync.shards} shards (${report.outputDir})`);
+  printLine(io, `collection: ${sync.liveRows} images in ${sync.shards} shards (${report.embeddingsDir})`);
   if (sync.viewWritten) {
     printLine(
       io,
@@ -135,81 +136,43 @@ export const embedCommand = defineCommand({
   summary: 'embed a folder of images with CLIP into image_embeddings.npy',
   usage: `
   Usage
-    $ visual-cortex embed [--input DIR] [--output DIR] [options]
+    $ visual-cortex embed [--images DIR] [--embeddings DIR] [options]
 
-  Embeds every image under DIR (recursively, sorted) with a CLIP vision model and writes
+  Embeds every image under the images folder (recursively, sorted) with a CLIP vision model and writes
   image_embeddings.npy (N x D float32, rows L2-normalised), image_filenames.npy and metadata.json.
-  The output folder is a collection of shards: running embed again adds only new images, drops rows
+  The embeddings folder is a collection of shards: running embed again adds only new images, drops rows
   of deleted ones and embeds changed ones again; a stopped or killed run resumes where it was.
 
   Options
-    --input DIR         folder of images (default data/images)
-    --output DIR        where the outputs go (default data/embeddings)
-    --model M           model name under the models directory, or a path to a model folder (default ${DEFAULT_MODEL})
-    --dtype D           fp32 | q8 | fp16 (default fp32)
-    --device D          cpu | cuda | coreml | dml | webgpu (default cpu)
-    --batch-size N      most images per inference batch (default: 8, or 16 with 12+ threads)
-    --threads N         inference threads (default: every core)
-    --sessions N        inference sessions sharing those threads (default: 2 for q8 on the CPU
-                        with 2+ threads, else 1); each holds its own copy of the weights
-                        (~350 MB more for fp32, ~130 MB for q8)
-    --decode MODE       exact | fast (default exact): fast decodes JPEGs at a reduced DCT scale (still
-                        at least the model's input size) before the same resampler; faster on large
-                        photos, close to but not the reference's pixels (docs/fidelity.md)
-    --no-cache          embed every image again instead of reusing cached vectors
-    --cache-file PATH   the embedding cache (default $VISUAL_CORTEX_CACHE, else ~/.cache/visual-cortex/embeddings.sqlite)
-    --shard-size N      rows per shard of a new collection (default 4096)
-    --no-merged-view    skip rewriting image_embeddings.npy, image_filenames.npy and metadata.json at
-                        the end (for very large collections; search, serve and validate read the shards,
-                        'visual-cortex merge' writes the view later)
-    --replace           start the collection over (another model, dtype or images folder)
-    --json              print the final report as JSON
+${helpBlock([IMAGES_HELP, EMBEDDINGS_HELP, ...MODEL_HELP, ...EMBED_HELP])}
+    --json                print the final report as JSON
+
+${EXIT_CODES_HELP}
 
   Examples
     $ visual-cortex embed
-    $ visual-cortex embed --input photos --output out --dtype q8 --batch-size 16
+    $ visual-cortex embed --images photos --embeddings out --dtype q8 --batch-size 16
 `,
   flags: {
-    input: {type: 'string', default: 'data/images'},
-    output: {type: 'string', default: 'data/embeddings'},
-    model: {type: 'string', default: DEFAULT_MODEL},
-    dtype: {type: 'string', default: 'fp32'},
-    device: {type: 'string', default: 'cpu'},
-    batchSize: {type: 'number'},
-    threads: {type: 'number'},
-    sessions: {type: 'number'},
-    decode: {type: 'string', default: 'exact'},
-    cache: {type: 'boolean', default: true},
-    cacheFile: {type: 'string'},
-    shardSize: {type: 'number'},
-    mergedView: {type: 'boolean', default: true},
-    replace: {type: 'boolean', default: false},
+    imagesDir: imagesFlag('input'),
+    embeddingsDir: embeddingsFlag('output'),
+    ...modelFlags,
+    ...embedFlags,
   },
   async run({flags, io, signal, env}) {
-    const dtype = parseDtype(flags.dtype);
-    const device = parseDevice(flags.device);
-    const batchSize = positiveInteger(flags.batchSize, 'batch-size');
-    const threads = positiveInteger(flags.threads, 'threads');
-    const sessions = positiveInteger(flags.sessions, 'sessions');
-    const decode = parseDecodeMode(flags.decode);
-    const shardSize = positiveInteger(flags.shardSize, 'shard-size');
-    const cache = flags.cache ? openEmbeddingCache(resolveCachePath(flags.cacheFile, env)) : undefined;
+    const {model, dtype, device} = modelFromFlags(flags);
+    const {cache: useCache = true, cacheFile, ...tuning} = embedTuningFromFlags(flags);
+    const cache = useCache ? openEmbeddingCache(resolveCachePath(cacheFile, env)) : undefined;
     let report: EmbedReport;
     try {
       report = await embedImages({
-        inputDir: resolve(flags.input),
-        outputDir: resolve(flags.output),
-        model: flags.model,
+        imagesDir: resolve(flags.imagesDir),
+        embeddingsDir: resolve(flags.embeddingsDir),
+        model,
         modelsDir: resolveModelsDir(flags.modelsDir, env),
         dtype,
         device,
-        batchSize,
-        threads,
-        sessions,
-        decode,
-        shardSize,
-        mergedView: flags.mergedView,
-        replace: flags.replace,
+        ...tuning,
         cache,
         signal,
         onEvent: progressPrinter(io),
@@ -219,6 +182,6 @@ export const embedCommand = defineCommand({
     }
     if (flags.json) printJson(io, {outputs: report.paths, ...report.metadata, sync: report.sync});
     else printSummary(io, report);
-    return report.metadata.interrupted ? 130 : 0;
+    return exitCodeFor({interrupted: report.interrupted, complete: true});
   },
 });

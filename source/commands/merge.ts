@@ -1,6 +1,8 @@
 import {resolve} from 'node:path';
 import {mergeCollection} from '../core/collection/merge.js';
 import {defineCommand} from './command.js';
+import {exitCodeFor} from './exit-codes.js';
+import {embeddingsFlag} from './options/folders.js';
 import {printJson, printLine} from './output.js';
 
 export const mergeCommand = defineCommand({
@@ -25,12 +27,12 @@ export const mergeCommand = defineCommand({
     $ visual-cortex merge --embeddings out/embeddings --json
 `,
   flags: {
-    embeddings: {type: 'string', default: 'data/embeddings'},
+    embeddingsDir: embeddingsFlag(),
   },
   async run({flags, io, signal}) {
     const json = Boolean(flags.json);
     const report = await mergeCollection({
-      embeddingsDir: resolve(flags.embeddings),
+      embeddingsDir: resolve(flags.embeddingsDir),
       signal,
       onEvent: (event) => {
         if (json) return;
@@ -49,6 +51,6 @@ export const mergeCommand = defineCommand({
       printLine(io, `merged view ${report.generation}: ${report.liveRows} rows from ${report.shards} shards`);
       for (const path of Object.values(report.paths ?? {})) printLine(io, `  wrote ${path}`);
     }
-    return report.interrupted ? 130 : 0;
+    return exitCodeFor({interrupted: report.interrupted, complete: true});
   },
 });

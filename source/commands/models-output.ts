@@ -119,6 +119,7 @@ function checkedText(source: 'hub-sha256' | 'hub-git-sha1' | 'none'): string {
 
 export function printPullResult(io: Io, result: PullResult): void {
   const {manifest} = result;
+  if (manifest === null) return;
   const bytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
   const commit = manifest.commit ? ` (commit ${manifest.commit.slice(0, 7)})` : '';
   printLine(

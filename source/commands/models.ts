@@ -4,6 +4,7 @@ import {DEFAULT_MODEL, type Dtype, parseDtype, resolveModelsDir} from '../core/m
 import {pullModel} from '../core/model/pull.js';
 import {verifyModel} from '../core/model/verify.js';
 import {defineCommand} from './command.js';
+import {EXIT, exitCodeFor} from './exit-codes.js';
 import {
   inventoryJson,
   printInventory,
@@ -74,31 +75,27 @@ export const modelsCommand = defineCommand({
         const inventory = await listInstalledModels(modelsDir);
         if (flags.json) printJson(io, inventoryJson(inventory));
         else printInventory(io, inventory);
-        return 0;
+        return EXIT.done;
       }
       case 'pull': {
         const model = name ?? DEFAULT_MODEL;
-        try {
-          const result = await pullModel({
-            modelsDir,
-            model,
-            dtypes: parseDtypes(flags.dtype),
-            revision: flags.revision,
-            force: flags.force,
-            env,
-            signal,
-            onEvent: flags.json ? undefined : pullProgressPrinter(io),
-          });
-          if (flags.json) printJson(io, result);
-          else printPullResult(io, result);
-          return 0;
-        } catch (error) {
-          if (!signal.aborted) throw error;
+        const result = await pullModel({
+          modelsDir,
+          model,
+          dtypes: parseDtypes(flags.dtype),
+          revision: flags.revision,
+          force: flags.force,
+          env,
+          signal,
+          onEvent: flags.json ? undefined : pullProgressPrinter(io),
+        });
+        if (result.interrupted) {
           const message = `stopped; run 'visual-cortex models pull ${model}' again to resume`;
-          if (flags.json) printJson(io, {interrupted: true, message});
+          if (flags.json) printJson(io, {...result, message});
           io.stderr.write(`\n${message}\n`);
-          return 130;
-        }
+        } else if (flags.json) printJson(io, result);
+        else printPullResult(io, result);
+        return exitCodeFor({interrupted: result.interrupted, complete: true});
       }
       case 'verify': {
         const result = await verifyModel({
@@ -115,13 +112,13 @@ export const modelsCommand = defineCommand({
               ? `${result.name}: all ${result.files.length} files match the manifest`
               : `${result.name}: ${result.files.filter((file) => file.status !== 'ok').length} damaged or missing files; run 'visual-cortex models pull ${result.name}' to fetch them again`,
           );
-        return result.ok ? 0 : 1;
+        return exitCodeFor({interrupted: false, complete: result.ok});
       }
       case 'remove': {
         const removed = await removeModel(modelsDir, needName());
         if (flags.json) printJson(io, {removed});
         else printLine(io, `removed ${removed.name} (${formatBytes(removed.bytes)}) from ${removed.dir}`);
-        return 0;
+        return EXIT.done;
       }
       default:
         throw new UserError(`unknown action 'models ${action}'`, 'use models list, pull, verify or remove');

@@ -33,7 +33,7 @@ export async function openDashboard(
     savePreset: (name, values) => {
       // Like `presets save`: only what differs from the defaults, so later default changes still apply.
       const changed = Object.entries(values).filter(
-        ([key, value]) => RUN_DEFAULTS[key as RunField] !== value,
+        ([key, value]) => key in RUN_DEFAULTS && RUN_DEFAULTS[key as RunField] !== value,
       );
       presets().save(name, Object.fromEntries(changed));
     },
@@ -41,7 +41,11 @@ export async function openDashboard(
       presets().delete(name);
     },
     startRun: (next, signal, onEvent) =>
-      runPipeline(next, {
+      // The options beyond the form's (--min-bytes, --threads, ...) come from the command line.
+      runPipeline({
+        download: setup.download,
+        embed: setup.embed,
+        ...next,
         signal: AbortSignal.any([signal, context.signal]),
         env,
         modelsDir: context.flags.modelsDir,

@@ -1,5 +1,6 @@
 import {isUserError} from '../core/errors.js';
 import type {Io} from './command.js';
+import {EXIT, type ExitCode} from './exit-codes.js';
 
 export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -10,7 +11,7 @@ export function printLine(io: Io, line = ''): void {
 }
 
 /** Prints an error the way users should see it: user errors with their fix, bugs with a stack trace. */
-export function reportError(io: Io, error: unknown, json: boolean): number {
+export function reportError(io: Io, error: unknown, json: boolean): ExitCode {
   if (isUserError(error)) {
     if (json) {
       io.stdout.write(
@@ -19,11 +20,11 @@ export function reportError(io: Io, error: unknown, json: boolean): number {
     }
     io.stderr.write(`error: ${error.message}\n`);
     if (error.hint) io.stderr.write(`  fix: ${error.hint}\n`);
-    return 2;
+    return EXIT.usage;
   }
   io.stderr.write('internal error (a bug in visual-cortex; please report it):\n');
   io.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 70;
+  return EXIT.bug;
 }
 
 export {formatBytes} from '../ui/format.js';

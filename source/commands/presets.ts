@@ -1,8 +1,9 @@
+import type {AnyFlags} from 'meow';
 import {UserError} from '../core/errors.js';
 import {kebab, presetValuesFromFlags} from '../core/presets/apply-preset.js';
 import {openPresetStore} from '../core/presets/preset-store.js';
-import {RUN_DEFAULTS} from '../core/run/run-setup.js';
 import {defineCommand} from './command.js';
+import {EXIT} from './exit-codes.js';
 import {printJson, printLine} from './output.js';
 import {runFlags, runFlagsHelp} from './run.js';
 
@@ -48,7 +49,7 @@ export const presetsCommand = defineCommand({
         else if (presets.length === 0) printLine(io, `no presets saved (${store.path})`);
         else
           for (const preset of presets) printLine(io, `${preset.name.padEnd(20)} ${describe(preset.values)}`);
-        return 0;
+        return EXIT.done;
       }
       case 'show': {
         const preset = store.get(needName());
@@ -59,21 +60,20 @@ export const presetsCommand = defineCommand({
           for (const [key, value] of Object.entries(preset.values))
             printLine(io, `  --${kebab(key)} ${value}`);
         }
-        return 0;
+        return EXIT.done;
       }
       case 'save': {
         const presetName = needName();
         const all = presetValuesFromFlags(flags, runFlags);
         const values = Object.fromEntries(
           Object.entries(all).filter(
-            ([key, value]) =>
-              explicitFlags.has(key) || RUN_DEFAULTS[key as keyof typeof RUN_DEFAULTS] !== value,
+            ([key, value]) => explicitFlags.has(key) || (runFlags as AnyFlags)[key]?.default !== value,
           ),
         );
         const preset = store.save(presetName, values);
         if (flags.json) printJson(io, preset);
         else printLine(io, `saved preset '${preset.name}': ${describe(preset.values) || '(defaults)'}`);
-        return 0;
+        return EXIT.done;
       }
       case 'delete': {
         const presetName = needName();
@@ -81,7 +81,7 @@ export const presetsCommand = defineCommand({
           throw new UserError(`no preset named '${presetName}'`, 'visual-cortex presets list');
         if (flags.json) printJson(io, {deleted: presetName});
         else printLine(io, `deleted preset '${presetName}'`);
-        return 0;
+        return EXIT.done;
       }
       default:
         throw new UserError(`unknown presets action '${action}'`, 'use list, show, save or delete');

@@ -2,47 +2,48 @@ import type {AnyFlags} from 'meow';
 import {unreachableHint} from '../core/download/unreachable.js';
 import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
 import {runPipeline} from '../core/run/run-pipeline.js';
-import {assertRunSetup, RUN_DEFAULTS, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
+import {assertRunSetup, type RunSetup, runSetupFromFlags} from '../core/run/run-setup.js';
 import {endedShort, explainShortfall, runTakesFlag} from '../core/run/shortfall.js';
 import {type CommandContext, defineCommand, type Io} from './command.js';
+import {EXIT_CODES_HELP, exitCodeFor} from './exit-codes.js';
+import {downloadFlags, downloadHelp, downloadTuningFromFlags} from './options/download-options.js';
+import {
+  EMBED_HELP,
+  embedFlags,
+  embedTuningFromFlags,
+  MODEL_HELP,
+  modelFlags,
+} from './options/embed-options.js';
+import {EMBEDDINGS_HELP, embeddingsFlag, IMAGES_HELP, imagesFlag} from './options/folders.js';
+import {helpBlock} from './options/help.js';
 import {formatBytes, printJson, printLine} from './output.js';
 
-/** The flags of `run` (download + embed); also taken by `presets save` and the dashboard. */
+/** The flags of `run`: the download, folder, model and embed groups; also taken by `presets save` and the dashboard. */
 export const runFlags = {
-  provider: {type: 'string', default: RUN_DEFAULTS.provider},
-  count: {type: 'number', default: RUN_DEFAULTS.count},
-  width: {type: 'number', default: RUN_DEFAULTS.width},
-  height: {type: 'number', default: RUN_DEFAULTS.height},
-  workers: {type: 'number', default: RUN_DEFAULTS.workers},
-  url: {type: 'string', default: RUN_DEFAULTS.url},
-  urls: {type: 'string', default: RUN_DEFAULTS.urls},
-  inputDir: {type: 'string', default: RUN_DEFAULTS.inputDir},
-  maxAttempts: {type: 'number', default: RUN_DEFAULTS.maxAttempts},
-  maxSeconds: {type: 'number', default: RUN_DEFAULTS.maxSeconds},
-  outputDir: {type: 'string', default: RUN_DEFAULTS.outputDir},
-  embeddingsDir: {type: 'string', default: RUN_DEFAULTS.embeddingsDir},
-  model: {type: 'string', default: RUN_DEFAULTS.model},
-  dtype: {type: 'string', default: RUN_DEFAULTS.dtype},
-  device: {type: 'string', default: RUN_DEFAULTS.device},
-  batchSize: {type: 'number', default: RUN_DEFAULTS.batchSize},
+  ...downloadFlags,
+  imagesDir: imagesFlag('output-dir'),
+  embeddingsDir: embeddingsFlag('embeddings-dir'),
+  ...modelFlags,
+  ...embedFlags,
 } as const satisfies AnyFlags;
 
 export const runFlagsHelp = `
-    --provider NAME       picsum (default), unsplash (UNSPLASH_ACCESS_KEY), custom, urls, local
-    --count N             images wanted in the images directory, kept ones included (default ${RUN_DEFAULTS.count})
-    --width W --height H  image size for picsum, unsplash and custom (default ${RUN_DEFAULTS.width}x${RUN_DEFAULTS.height})
-    --workers N           concurrent downloads (default ${RUN_DEFAULTS.workers})
-    --url TEMPLATE        custom: URL with {width} {height} {index} {seed}
-    --urls FILE           urls: a text file of URLs, one per line
-    --input-dir DIR       local: a folder of images to ingest
-    --max-attempts N      HTTP attempts budget, retries included (0 = automatic)
-    --max-seconds S       download time budget (0 = none)
-    --output-dir DIR      images directory (default ${RUN_DEFAULTS.outputDir})
-    --embeddings-dir DIR  where the .npy files and metadata.json go (default ${RUN_DEFAULTS.embeddingsDir})
-    --model NAME|PATH     CLIP model (default ${RUN_DEFAULTS.model})
-    --dtype fp32|q8|fp16  model variant (default ${RUN_DEFAULTS.dtype})
-    --device NAME         cpu (default), cuda, coreml, dml, webgpu
-    --batch-size N        most images per inference batch (default ${RUN_DEFAULTS.batchSize})`;
+${helpBlock([...downloadHelp(), IMAGES_HELP, EMBEDDINGS_HELP, ...MODEL_HELP, ...EMBED_HELP])}`;
+
+/**
+ * A set-up from run flags: the set-up screen's fields plus the download and embed options beyond them. Checked
+ * unless `check` is false (the dashboard shows the problems in its form instead).
+ */
+export function runSetupFromRunFlags(flags: Record<string, unknown>, check = true): RunSetup {
+  const {batchSize, ...embed} = embedTuningFromFlags(flags);
+  const setup: RunSetup = {
+    ...runSetupFromFlags({...flags, batchSize}),
+    download: downloadTuningFromFlags(flags),
+    embed,
+  };
+  if (check) assertRunSetup(setup);
+  return setup;
+}
 
 export function isInteractive(io: Io, json: boolean): boolean {
   return !json && Boolean(io.stdout.isTTY && io.stdin.isTTY);
@@ -64,19 +65,21 @@ export const runCommand = defineCommand({
     --preset NAME         start from a saved set-up (explicit flags win)
     --shard-size N        rows per shard of a new collection (default 4096); a crash loses at most one
 
+${EXIT_CODES_HELP}
+
   Examples
     $ visual-cortex run --count 200 --workers 8
-    $ visual-cortex run --provider local --input-dir ~/Pictures --model ViT-B-32 --dtype q8
+    $ visual-cortex run --provider local --from ~/Pictures --model ViT-B-32 --dtype q8
 `,
   flags: {...runFlags, shardSize: {type: 'number'}},
   async run(context) {
-    const setup = runSetupFromFlags(context.flags);
-    assertRunSetup(setup);
+    const setup = runSetupFromRunFlags(context.flags);
     if (isInteractive(context.io, context.flags.json)) {
       const {openDashboard} = await import('./open-dashboard.js');
       return openDashboard(context, setup, 'run');
     }
-    const report = await runPipeline(setup, {
+    const report = await runPipeline({
+      ...setup,
       signal: context.signal,
       env: context.env,
       modelsDir: context.flags.modelsDir,
@@ -85,8 +88,7 @@ export const runCommand = defineCommand({
     });
     if (context.flags.json) printJson(context.io, report);
     else printSummary(context.io, report);
-    if (report.interrupted) return 130;
-    return endedShort(report.download) ? 1 : 0;
+    return exitCodeFor({interrupted: report.interrupted, complete: !endedShort(report.download)});
   },
 });
 
@@ -112,7 +114,7 @@ export function plainPrinter(io: Io, now: () => number = Date.now): (event: RunE
       if (inner.type === 'start')
         printLine(
           io,
-          `download: ${inner.toDownload} to fetch (${inner.alreadyPresent} already in ${inner.outputDir}), ${inner.workers} workers`,
+          `download: ${inner.toDownload} to fetch (${inner.alreadyPresent} already in ${inner.imagesDir}), ${inner.workers} workers`,
         );
       else if (inner.type === 'failed')
         printLine(io, `  failed (${inner.reason}): ${inner.url}: ${inner.message}`);
@@ -150,7 +152,7 @@ export function printSummary(io: Io, report: RunReport): void {
   if (download)
     printLine(
       io,
-      `downloaded ${download.kept} (${download.total} in ${download.outputDir}), failed ${download.failed}, duplicates ${download.duplicates}, ${formatBytes(download.bytes)}`,
+      `downloaded ${download.kept} (${download.total} in ${download.imagesDir}), failed ${download.failed}, duplicates ${download.duplicates}, ${formatBytes(download.bytes)}`,
     );
   for (const [reason, count] of Object.entries(download?.failedByReason ?? {}))
     printLine(io, `  ${reason}: ${count}`);
@@ -177,7 +179,7 @@ export function printSummary(io: Io, report: RunReport): void {
     for (const file of report.outputFiles) printLine(io, `  wrote ${file}`);
   } else printLine(io, 'nothing was embedded (stopped first); earlier outputs are untouched');
   if (report.interrupted) printLine(io, 'interrupted: run the same command again to resume');
-  else printLine(io, `next: visual-cortex validate --dir ${report.embeddingsDir}`);
+  else printLine(io, `next: visual-cortex validate --embeddings ${report.embeddingsDir}`);
 }
 
 export type RunContext = CommandContext<Record<string, unknown>>;

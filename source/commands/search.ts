@@ -8,13 +8,15 @@ import {readQuerySources} from '../core/search/query-sources.js';
 import {checkMinScore, underPrefix} from '../core/search/result-filter.js';
 import {createSearcher, INDEX_CHOICES, type IndexChoice, type SearchResult} from '../core/search/searcher.js';
 import {defineCommand, type Io} from './command.js';
+import {EXIT} from './exit-codes.js';
+import {embeddingsFlag, optionalImagesFlag} from './options/folders.js';
 import {printJson, printLine} from './output.js';
 
 const usage = `
   Usage
     $ visual-cortex search QUERY [options]
     $ visual-cortex search --image PATH [options]
-    $ visual-cortex search --build-index [--dir DIR]
+    $ visual-cortex search --build-index [--embeddings DIR]
 
   Query syntax
     a red car                        bare words: one text
@@ -26,7 +28,7 @@ const usage = `
                                      must be a real image), or url:LINK for a link without an extension
 
   Options
-    --dir DIR          folder with image_embeddings.npy (default data/embeddings)
+    --embeddings DIR   the embeddings folder (default data/embeddings)
     -k, --limit N      how many results (default 10)
     --min-score S      drop results scoring under S (a cosine, -1 to 1; CLIP text-image matches are
                        mostly 0.15-0.35, image-image 0.5-1)
@@ -44,7 +46,7 @@ const usage = `
   Examples
     $ visual-cortex search "a red car" -k 5
     $ visual-cortex search '"a dog on a beach" - "sand"' --json
-    $ visual-cortex search --image holiday/IMG_0042.jpg --dir data/embeddings
+    $ visual-cortex search --image holiday/IMG_0042.jpg --embeddings data/embeddings
     $ visual-cortex search '"2:golden retriever" + beach - "text"' --min-score 0.2 --under dogs
     $ visual-cortex search 'a red car' --paths-only -k 50 | xargs -d '\\n' cp -t ~/cars
 `;
@@ -85,7 +87,7 @@ export const searchCommand = defineCommand({
   summary: 'search the embeddings by text or by image',
   usage,
   flags: {
-    dir: {type: 'string', default: 'data/embeddings'},
+    embeddingsDir: embeddingsFlag('dir'),
     limit: {type: 'number', shortFlag: 'k', default: 10},
     image: {type: 'string', isMultiple: true},
     model: {type: 'string'},
@@ -96,11 +98,11 @@ export const searchCommand = defineCommand({
     minScore: {type: 'string'},
     under: {type: 'string'},
     pathsOnly: {type: 'boolean', default: false},
-    images: {type: 'string'},
+    imagesDir: optionalImagesFlag(),
   },
   async run({input, flags, io, signal, env}) {
     const index = parseIndex(flags.index);
-    const dir = resolve(flags.dir);
+    const dir = resolve(flags.embeddingsDir);
     const query = buildQuery(input, flags.image ?? []);
     if (!query && !flags.buildIndex)
       throw new UserError('nothing to search for', 'give a text query, --image PATH, or --build-index');
@@ -132,7 +134,7 @@ export const searchCommand = defineCommand({
       }
       if (!query) {
         if (flags.json) printJson(io, report);
-        return 0;
+        return EXIT.done;
       }
     }
 
@@ -147,7 +149,7 @@ export const searchCommand = defineCommand({
       index,
     });
     try {
-      const imagesDir = flags.images ? resolve(flags.images) : searcher.imagesDir;
+      const imagesDir = flags.imagesDir ? resolve(flags.imagesDir) : searcher.imagesDir;
       const under = flags.under === undefined ? undefined : (underPrefix(flags.under, imagesDir) ?? '.');
       const results = await searcher.search(resolved, flags.limit, {minScore, under});
       signal.throwIfAborted();
@@ -180,7 +182,7 @@ export const searchCommand = defineCommand({
         );
         printResults(io, results);
       }
-      return 0;
+      return EXIT.done;
     } finally {
       await searcher.close();
     }

@@ -6,6 +6,8 @@ import {buildServer} from '../server/app.js';
 import {openCollectionBackend} from '../server/collection-backend.js';
 import {isAllowableHostName} from '../server/host-check.js';
 import {defineCommand} from './command.js';
+import {EXIT} from './exit-codes.js';
+import {embeddingsFlag} from './options/folders.js';
 import {printJson, printLine} from './output.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -15,11 +17,11 @@ export const serveCommand = defineCommand({
   summary: 'REST API and web UI over the embeddings',
   usage: `
   Usage
-    $ visual-cortex serve [--dir data/embeddings] [--model M] [--host 127.0.0.1] [--port 8787] [--token T]
+    $ visual-cortex serve [--embeddings data/embeddings] [--model M] [--host 127.0.0.1] [--port 8787] [--token T]
                           [--allow-host NAME]
 
   Options
-    --dir DIR        the embeddings folder (default data/embeddings)
+    --embeddings DIR the embeddings folder (default data/embeddings)
     --model M        model for queries (default: the one in metadata.json)
     --host HOST      address to bind (default 127.0.0.1); any other address needs --token
     --port N         port (default 8787; 0 picks a free one)
@@ -37,7 +39,7 @@ export const serveCommand = defineCommand({
     $ visual-cortex serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
 `,
   flags: {
-    dir: {type: 'string', default: 'data/embeddings'},
+    embeddingsDir: embeddingsFlag('dir'),
     model: {type: 'string'},
     host: {type: 'string', default: '127.0.0.1'},
     port: {type: 'number', default: 8787},
@@ -85,7 +87,7 @@ export const serveCommand = defineCommand({
     let backend: Awaited<ReturnType<typeof openCollectionBackend>>;
     try {
       backend = await openCollectionBackend({
-        dir: flags.dir,
+        dir: flags.embeddingsDir,
         modelsDir: resolveModelsDir(flags.modelsDir, env),
         model: flags.model,
         index: flags.index as IndexChoice,
@@ -129,7 +131,7 @@ export const serveCommand = defineCommand({
         if (signal.aborted) resolveStop();
         signal.addEventListener('abort', () => resolveStop(), {once: true});
       });
-      return 0;
+      return EXIT.done;
     } finally {
       await server.close();
     }

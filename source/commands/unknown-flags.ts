@@ -1,6 +1,7 @@
 import {closestMatch} from 'leven';
 import type {AnyFlags} from 'meow';
 import {UserError} from '../core/errors.js';
+import {spellingsToShownNames} from './options/flag-names.js';
 
 /** Flags meow adds to every command. */
 const BUILT_IN = ['help', 'version'];
@@ -53,10 +54,13 @@ export function unknownFlagError(
   const [first] = findUnknownFlags(argv, specs);
   if (first === undefined) return undefined;
   const typed = first.replace(/^--?(no-)?/, '');
-  const candidates = [...knownNames(specs).long].filter((name) => !BUILT_IN.includes(name));
+  // A typo of an old spelling is answered with the name --help shows for that flag.
+  const spellings = spellingsToShownNames(specs);
+  const candidates = [...spellings.keys()];
   // A third of the name (at least 2 edits) separates a typo from a different word.
   const maxDistance = Math.max(2, Math.floor(typed.length / 3));
-  const closest = first.startsWith('--') ? closestMatch(typed, candidates, {maxDistance}) : undefined;
+  const match = first.startsWith('--') ? closestMatch(typed, candidates, {maxDistance}) : undefined;
+  const closest = match === undefined ? undefined : spellings.get(match);
   return new UserError(
     `unknown flag ${first}${closest === undefined ? '' : ` (did you mean --${closest}?)`}`,
     `run '${helpCommand} --help' for its options`,

@@ -3,6 +3,8 @@ import type {CheckResult, ValidationReport} from '../core/validate/types.js';
 import {DEFAULT_SAMPLE} from '../core/validate/types.js';
 import {validateOutputs} from '../core/validate/validate-outputs.js';
 import {defineCommand, type Io} from './command.js';
+import {exitCodeFor} from './exit-codes.js';
+import {embeddingsFlag} from './options/folders.js';
 import {printJson, printLine} from './output.js';
 
 const MARKS = {passed: '✓', failed: '✗', skipped: '-'} as const;
@@ -56,7 +58,7 @@ export const validateCommand = defineCommand({
                    and requires cosine >= 0.9999 with the stored rows
 
   Options
-    --dir DIR        the output folder (default data/embeddings)
+    --embeddings DIR the embeddings folder to check (default data/embeddings)
     --model M        the model to check against (default: the one metadata.json names)
     --sample K       images the spot check re-embeds (default ${DEFAULT_SAMPLE}; 0 turns it off)
     --seed N         seed of the spot check's sample (default random; printed so a run can be repeated)
@@ -68,10 +70,10 @@ export const validateCommand = defineCommand({
 
   Examples
     $ visual-cortex validate
-    $ visual-cortex validate --dir out/embeddings --sample 10 --json
+    $ visual-cortex validate --embeddings out/embeddings --sample 10 --json
 `,
   flags: {
-    dir: {type: 'string', default: 'data/embeddings'},
+    embeddingsDir: embeddingsFlag('dir'),
     model: {type: 'string'},
     sample: {type: 'number', default: DEFAULT_SAMPLE},
     seed: {type: 'number'},
@@ -79,7 +81,7 @@ export const validateCommand = defineCommand({
   async run({flags, io, signal, env}) {
     const json = Boolean(flags.json);
     const report = await validateOutputs({
-      dir: flags.dir,
+      dir: flags.embeddingsDir,
       modelsDir: resolveModelsDir(flags.modelsDir, env),
       model: flags.model || undefined,
       sample: flags.sample,
@@ -102,7 +104,6 @@ export const validateCommand = defineCommand({
       printLine(io, formatVerdict(report));
       if (report.sample > 0) printLine(io, `  (spot check: ${report.sample} images, seed ${report.seed})`);
     }
-    if (report.interrupted) return 130;
-    return report.passed ? 0 : 1;
+    return exitCodeFor({interrupted: report.interrupted, complete: report.passed});
   },
 });

@@ -7,6 +7,8 @@ import {UserError} from '../core/errors.js';
 import {parseDtype} from '../core/model/model-folder.js';
 import {printWorkerSummary, workerPrinter} from './cluster-output.js';
 import {type CommandContext, defineCommand} from './command.js';
+import {exitCodeFor} from './exit-codes.js';
+import {optionalEmbeddingsFlag, optionalImagesFlag} from './options/folders.js';
 import {printJson} from './output.js';
 
 export const workerFlags = {
@@ -16,8 +18,8 @@ export const workerFlags = {
   threads: {type: 'number'},
   dtype: {type: 'string'},
   device: {type: 'string'},
-  embeddings: {type: 'string'},
-  images: {type: 'string'},
+  embeddingsDir: optionalEmbeddingsFlag(),
+  imagesDir: optionalImagesFlag(),
   untilEmpty: {type: 'boolean', default: false},
   lockSeconds: {type: 'number', default: WORKER_DEFAULTS.lockMs / 1000},
   graceSeconds: {type: 'number', default: WORKER_DEFAULTS.graceMs / 1000},
@@ -31,8 +33,8 @@ type WorkerContext = CommandContext<{
   threads?: number;
   dtype?: string;
   device?: string;
-  embeddings?: string;
-  images?: string;
+  embeddingsDir?: string;
+  imagesDir?: string;
   untilEmpty: boolean;
   lockSeconds: number;
   graceSeconds: number;
@@ -73,15 +75,15 @@ export async function runWorker(context: WorkerContext, processor?: ShardProcess
     graceMs: seconds(flags.graceSeconds, 'grace-seconds', 0),
     redisGiveUpMs: seconds(flags.redisWaitSeconds, 'redis-wait-seconds', 1),
     untilEmpty: flags.untilEmpty,
-    embeddingsDir: flags.embeddings,
-    imagesDir: flags.images,
+    embeddingsDir: flags.embeddingsDir,
+    imagesDir: flags.imagesDir,
     dtype,
     signal,
     onEvent: workerPrinter(io),
   }).finally(() => own?.close());
   if (flags.json) printJson(io, report);
   else printWorkerSummary(io, report);
-  return report.interrupted ? 130 : 0;
+  return exitCodeFor({interrupted: report.interrupted, complete: true});
 }
 
 export const workerCommand = defineCommand({

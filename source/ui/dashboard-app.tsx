@@ -2,8 +2,10 @@
  * The dashboard: menu → set-up → run → summary, plus the validation and search screens when they are provided.
  * Everything that does work arrives as a service from the command layer; this component only routes intent.
  */
+
 import {Text, useInput} from 'ink';
 import {useEffect, useRef, useState} from 'react';
+import {exitCodeFor} from '../core/exit-codes.js';
 import type {Preset} from '../core/presets/preset-store.js';
 import type {RunReport} from '../core/run/run-pipeline.js';
 import type {RunSetup} from '../core/run/run-setup.js';
@@ -94,7 +96,10 @@ export function DashboardApp(props: DashboardAppProps) {
 
   const back = () => setScreen(report ? 'summary' : 'menu');
   const onSummary = (action: SummaryAction) => {
-    if (action === 'quit') props.onExit(report?.interrupted || endedShort(report?.download) ? 1 : 0);
+    if (action === 'quit')
+      props.onExit(
+        exitCodeFor({interrupted: Boolean(report?.interrupted), complete: !endedShort(report?.download)}),
+      );
     else if (action === 'again') start(setup);
     else if (action === 'setup') setScreen('setup');
     else setScreen(action);

@@ -53,7 +53,7 @@ describe('unknown flags', () => {
     assert.equal(error?.hint, "run 'visual-cortex run --help' for its options");
     assert.equal(
       unknownFlagError(['--no-embedings-dir'], specs, 'x')?.message,
-      'unknown flag --no-embedings-dir (did you mean --embeddings-dir?)',
+      'unknown flag --no-embedings-dir (did you mean --embeddings?)',
     );
     assert.equal(unknownFlagError(['--zzzzzz'], specs, 'x')?.message, 'unknown flag --zzzzzz');
     assert.equal(unknownFlagError(['-x'], specs, 'x')?.message, 'unknown flag -x');
@@ -75,6 +75,6 @@ describe('unknown flags', () => {
     );
     const json = run('embed', '--json', '--outptu', 'x');
     assert.equal(json.status, 2);
-    assert.equal(JSON.parse(json.stdout).error.message, 'unknown flag --outptu (did you mean --output?)');
+    assert.equal(JSON.parse(json.stdout).error.message, 'unknown flag --outptu (did you mean --embeddings?)');
   });
 });

@@ -101,7 +101,7 @@ test('a folder is cut by its sorted file list; workers read the files in place',
   await mkdir(join(root, 'b'), {recursive: true});
   for (const name of ['z.jpg', 'a.png', 'b/c.jpg', '.hidden.jpg', 'notes.txt'])
     await writeFile(join(root, name), 'x');
-  const cut = await cutSource({provider: 'local', inputDir: root, ...size}, 2);
+  const cut = await cutSource({provider: 'local', sourceDir: root, ...size}, 2);
   assert.deepEqual(
     cut.pieces.map((piece) => piece.source),
     [

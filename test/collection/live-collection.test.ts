@@ -18,8 +18,8 @@ test('uploads take the pipeline cache-through path: a cached picture is not embe
     const models = join(root, 'models');
     const first = openEmbeddingCache(cachePath);
     await embedImages({
-      inputDir: join(root, 'images'),
-      outputDir: join(root, 'embeddings'),
+      imagesDir: join(root, 'images'),
+      embeddingsDir: join(root, 'embeddings'),
       model: tinyClip,
       modelsDir: models,
       dtype: 'fp32',

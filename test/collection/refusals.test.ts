@@ -58,15 +58,15 @@ test("search and serve refuse plain outputs whose files come from two runs (meta
 });
 
 test('a damaged shard: search and serve refuse it with the fix, validate fails Structure and still checks the view', async () => {
-  const outputDir = join(work, 'damaged');
-  await embedImages(fixtureEmbedOptions(work, {outputDir, shardSize: 4}));
-  const path = join(outputDir, 'shards', '00000001', 'filenames.npy');
+  const embeddingsDir = join(work, 'damaged');
+  await embedImages(fixtureEmbedOptions(work, {embeddingsDir, shardSize: 4}));
+  const path = join(embeddingsDir, 'shards', '00000001', 'filenames.npy');
   const bytes = await readFile(path);
   bytes[bytes.length - 4] = 0x41;
   await writeFile(path, bytes);
   for (const open of [
-    () => createSearcher({dir: outputDir, modelsDir: work}),
-    () => openCollectionBackend({dir: outputDir, modelsDir: work}),
+    () => createSearcher({dir: embeddingsDir, modelsDir: work}),
+    () => openCollectionBackend({dir: embeddingsDir, modelsDir: work}),
   ])
     await assert.rejects(open(), (error: Error & {hint?: string}) => {
       assert.match(
@@ -76,7 +76,7 @@ test('a damaged shard: search and serve refuse it with the fix, validate fails S
       assert.match(error.hint ?? '', /delete the folder .*00000001, then run 'visual-cortex embed'/);
       return true;
     });
-  const report = await runValidation({dir: outputDir, modelsDir: work, sample: 0, seed: 1});
+  const report = await runValidation({dir: embeddingsDir, modelsDir: work, sample: 0, seed: 1});
   const structure = report.checks[0]!;
   assert.equal(structure.status, 'failed');
   assert.match(structure.summary, /shard 00000001: filenames\.npy does not match its recorded SHA-256/);

@@ -25,8 +25,8 @@ before(async () => {
   embeddings = join(root, 'embeddings');
   await cp(fixtureImages, join(root, 'images'), {recursive: true});
   await embedImages({
-    inputDir: join(root, 'images'),
-    outputDir: embeddings,
+    imagesDir: join(root, 'images'),
+    embeddingsDir: embeddings,
     model: tinyClip,
     modelsDir: join(root, 'models'),
     dtype: 'fp32',

@@ -36,7 +36,7 @@ async function runDownload(flags: Record<string, unknown>, isTTY = false) {
   const {io, output} = fakeIo(isTTY);
   const code = await downloadCommand.run({
     input: [],
-    flags: {provider: 'picsum', count: 100, outputDir: 'data/images', json: false, ...flags} as never,
+    flags: {provider: 'picsum', count: 100, imagesDir: 'data/images', json: false, ...flags} as never,
     io,
     signal: new AbortController().signal,
     env: {VISUAL_CORTEX_PICSUM_URL: server.origin},
@@ -46,12 +46,12 @@ async function runDownload(flags: Record<string, unknown>, isTTY = false) {
 }
 
 test('plain output without a TTY; exit 0 when the count is reached', async () => {
-  const outputDir = join(work, 'plain');
-  const {code, output} = await runDownload({count: 3, workers: 2, outputDir});
+  const imagesDir = join(work, 'plain');
+  const {code, output} = await runDownload({count: 3, workers: 2, imagesDir});
   assert.equal(code, 0);
   assert.equal(output.match(/^kept img_\d{6}\.jpg 640x480 /gm)?.length, 3, output);
   assert.match(output, /stopped: the requested count is reached/);
-  assert.equal((await checkFolder(outputDir)).length, 3);
+  assert.equal((await checkFolder(imagesDir)).length, 3);
 });
 
 test('--json prints the report; exit 1 when the run ends short', async () => {
@@ -62,7 +62,7 @@ test('--json prints the report; exit 1 when the run ends short', async () => {
     urls: urlsFile,
     count: 3,
     json: true,
-    outputDir: join(work, 'json'),
+    imagesDir: join(work, 'json'),
   });
   assert.equal(code, 1);
   const report = JSON.parse(output);
@@ -72,7 +72,7 @@ test('--json prints the report; exit 1 when the run ends short', async () => {
 });
 
 test('a TTY gets one live line, redrawn in place', async () => {
-  const {code, output} = await runDownload({count: 2, outputDir: join(work, 'tty')}, true);
+  const {code, output} = await runDownload({count: 2, imagesDir: join(work, 'tty')}, true);
   assert.equal(code, 0);
   assert.match(output, /\r\x1b\[2Kkept \d\/2/);
   assert.doesNotMatch(output, /^kept img_/m);
@@ -117,7 +117,7 @@ test('Ctrl+C: the CLI stops, keeps only complete images, and reports what was sa
     count: 20,
     plan: ({hit, total}) => (total > 2 && hit === 1 ? 'stall:2000' : undefined),
   });
-  const outputDir = join(work, 'sigint');
+  const imagesDir = join(work, 'sigint');
   try {
     const child = spawn(
       process.execPath,
@@ -131,7 +131,7 @@ test('Ctrl+C: the CLI stops, keeps only complete images, and reports what was sa
         '--workers',
         '3',
         '--output-dir',
-        outputDir,
+        imagesDir,
       ],
       {env: {...process.env, VISUAL_CORTEX_PICSUM_URL: slow.origin}},
     );
@@ -146,10 +146,11 @@ test('Ctrl+C: the CLI stops, keeps only complete images, and reports what was sa
       }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    assert.equal(code, 1, stdout);
+    // Interrupted wins over short: the exit-code table says 130 for a graceful stop.
+    assert.equal(code, 130, stdout);
     assert.match(stdout, /stopped: interrupted/);
     const saved = Number(/saved (\d+) new image/.exec(stdout)?.[1]);
-    const entries = await checkFolder(outputDir);
+    const entries = await checkFolder(imagesDir);
     assert.equal(entries.length, saved);
     assert.ok(saved >= 1 && saved < 10);
   } finally {

@@ -24,7 +24,7 @@ after(async () => {
 const shortTimeouts = {connectMs: 2000, headersMs: 1000, bodyIdleMs: 1000, attemptMs: 5000};
 
 test('picsum-style random source: exactly the requested number of valid, distinct images', async () => {
-  const outputDir = join(work, 'picsum');
+  const imagesDir = join(work, 'picsum');
   const events: DownloadEvent[] = [];
   const report = await downloadImages({
     provider: 'picsum',
@@ -33,7 +33,7 @@ test('picsum-style random source: exactly the requested number of valid, distinc
     width: 640,
     height: 480,
     workers: 4,
-    outputDir,
+    imagesDir,
     onEvent: (event) => events.push(event),
   });
   assert.equal(report.kept, 10);
@@ -41,7 +41,7 @@ test('picsum-style random source: exactly the requested number of valid, distinc
   assert.equal(report.stopReason, 'complete');
   assert.equal(report.failed, 0);
   assert.equal(report.attempts, 10, 'no more requests than images: slots are reserved');
-  assert.equal((await checkFolder(outputDir)).length, 10);
+  assert.equal((await checkFolder(imagesDir)).length, 10);
   assert.equal(events[0]?.type, 'start');
   assert.equal(events.at(-1)?.type, 'done');
   assert.equal(events.filter((event) => event.type === 'kept').length, 10);
@@ -51,7 +51,7 @@ test('picsum-style random source: exactly the requested number of valid, distinc
 });
 
 test('every fault is retried or refused as designed, counted by reason, and nothing invalid is kept', async () => {
-  const outputDir = join(work, 'faults');
+  const imagesDir = join(work, 'faults');
   const o = server.origin;
   const lines = [
     '# a comment, then a blank line',
@@ -84,7 +84,7 @@ test('every fault is retried or refused as designed, counted by reason, and noth
     urlsFile,
     count: 100,
     workers: 3,
-    outputDir,
+    imagesDir,
     maxBytes: 1_000_000,
     maxRedirects: 3,
     timeouts: shortTimeouts,
@@ -126,7 +126,7 @@ test('every fault is retried or refused as designed, counted by reason, and noth
   assert.equal(hits('/image/9.jpg'), 4, 'a redirect loop stops after 3 redirects');
   assert.equal(hits('/image/12.jpg'), 4, 'a persistent 500 gets 3 retries');
 
-  const entries = await checkFolder(outputDir);
+  const entries = await checkFolder(imagesDir);
   const keptImages = entries
     .map((entry) => Number(/image\/(\d+)/.exec(entry.url ?? '')?.[1]))
     .sort((a, b) => a - b);
@@ -134,11 +134,11 @@ test('every fault is retried or refused as designed, counted by reason, and noth
 });
 
 test('Retry-After: -5 on a 503 waits the backoff before each retry, not nothing', async () => {
-  const outputDir = join(work, 'negative-retry-after');
+  const imagesDir = join(work, 'negative-retry-after');
   const urls = join(work, 'negative-retry-after.txt');
   await writeFile(urls, `${server.origin}/image/5.jpg?fault=status:503&retry-after=-5&times=3\n`);
   const {clock, sleeps} = fastClock();
-  const report = await downloadImages({provider: 'urls', urlsFile: urls, count: 1, outputDir, clock});
+  const report = await downloadImages({provider: 'urls', urlsFile: urls, count: 1, imagesDir, clock});
   assert.equal(report.kept, 1);
   // The default policy's backoff with the jitter at its middle: 375, 750, 1500 ms.
   assert.deepEqual(sleeps, [375, 750, 1500]);
@@ -153,7 +153,7 @@ test('budgets bound the run: attempts and seconds', async () => {
       picsumBaseUrl: failing.origin,
       count: 5,
       workers: 2,
-      outputDir: join(work, 'attempt-budget'),
+      imagesDir: join(work, 'attempt-budget'),
       maxAttempts: 7,
       clock,
     });
@@ -168,20 +168,20 @@ test('budgets bound the run: attempts and seconds', async () => {
   const slow = await startImageServer({count: 4, plan: () => 'slow-headers:20000'});
   try {
     const started = performance.now();
-    const outputDir = join(work, 'time-budget');
+    const imagesDir = join(work, 'time-budget');
     const report = await downloadImages({
       provider: 'picsum',
       picsumBaseUrl: slow.origin,
       count: 5,
       workers: 2,
-      outputDir,
+      imagesDir,
       maxSeconds: 0.5,
     });
     const seconds = (performance.now() - started) / 1000;
     assert.equal(report.stopReason, 'time-budget');
     assert.equal(report.interrupted, false);
     assert.ok(seconds < 5, `stopped after ${seconds.toFixed(2)} s`);
-    assert.equal((await checkFolder(outputDir)).length, 0);
+    assert.equal((await checkFolder(imagesDir)).length, 0);
   } finally {
     await slow.close();
   }
@@ -195,7 +195,7 @@ test('a slowly arriving body reports growing progress with a speed', async () =>
       provider: 'urls',
       urlsFile: await writeList(join(work, 'slow.txt'), slow.urls),
       count: 1,
-      outputDir: join(work, 'slow'),
+      imagesDir: join(work, 'slow'),
       progressIntervalMs: 0,
       onEvent: (event) => events.push(event),
     });
@@ -226,7 +226,7 @@ test('byte-progress events are throttled per worker', async () => {
       urlsFile: await writeList(join(work, 'big.txt'), big.urls),
       count: 2,
       workers: 1,
-      outputDir: join(work, 'big'),
+      imagesDir: join(work, 'big'),
       progressIntervalMs: 1_000_000,
       onEvent: (event) => events.push(event),
     });
@@ -249,7 +249,7 @@ test('the pixel limit rejects images whose header is too large', async () => {
     provider: 'urls',
     urlsFile: await writeList(join(work, 'pixels.txt'), server.urls.slice(0, 2)),
     count: 2,
-    outputDir: join(work, 'pixels'),
+    imagesDir: join(work, 'pixels'),
     pixelLimit: 1000,
     clock,
   });
@@ -263,7 +263,7 @@ async function writeList(path: string, urls: string[]): Promise<string> {
 }
 
 test('a write failure the user can fix (the folder replaced by a file mid-run) stops the run as a UserError', async () => {
-  const outputDir = join(work, 'replaced');
+  const imagesDir = join(work, 'replaced');
   let replaced = false;
   await assert.rejects(
     downloadImages({
@@ -271,13 +271,13 @@ test('a write failure the user can fix (the folder replaced by a file mid-run) s
       urlTemplate: `${server.origin}/image/{index}.jpg`,
       count: 10,
       workers: 1,
-      outputDir,
+      imagesDir,
       sleepOkSeconds: 0,
       onEvent: (event) => {
         if (event.type === 'kept' && !replaced) {
           replaced = true;
-          rmSync(outputDir, {recursive: true, force: true});
-          writeFileSync(outputDir, 'in the way');
+          rmSync(imagesDir, {recursive: true, force: true});
+          writeFileSync(imagesDir, 'in the way');
         }
       },
     }),

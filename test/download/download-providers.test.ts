@@ -21,7 +21,7 @@ after(async () => {
 });
 
 test('unsplash: photos from the official API, each kept photo reported to its download_location', async () => {
-  const outputDir = join(work, 'unsplash');
+  const imagesDir = join(work, 'unsplash');
   const report = await downloadImages({
     provider: 'unsplash',
     unsplashApiUrl: server.origin,
@@ -30,12 +30,12 @@ test('unsplash: photos from the official API, each kept photo reported to its do
     width: 320,
     height: 200,
     workers: 2,
-    outputDir,
+    imagesDir,
   });
   assert.equal(report.kept, 4);
   assert.equal(server.hitsUnder('/photos/random?count=30'), 1, 'one API call serves 30 photos');
   assert.equal(server.hitsUnder('/track/'), 4);
-  const entries = await checkFolder(outputDir);
+  const entries = await checkFolder(imagesDir);
   for (const entry of entries) {
     const url = new URL(entry.url ?? '');
     assert.deepEqual(
@@ -51,7 +51,7 @@ test('unsplash: a missing or rejected key is a UserError that names the fix', as
     provider: 'unsplash',
     unsplashApiUrl: server.origin,
     count: 1,
-    outputDir: join(work, 'u2'),
+    imagesDir: join(work, 'u2'),
   });
   await assert.rejects(
     missing,
@@ -62,7 +62,7 @@ test('unsplash: a missing or rejected key is a UserError that names the fix', as
     unsplashApiUrl: server.origin,
     unsplashAccessKey: 'wrong',
     count: 1,
-    outputDir: join(work, 'u3'),
+    imagesDir: join(work, 'u3'),
   });
   await assert.rejects(rejected, (error) => error instanceof UserError && /401/.test(error.message));
 });
@@ -75,7 +75,7 @@ test('picsum by id and by seed: deterministic URLs, unknown ids fail as not-foun
     count: 10,
     width: 200,
     height: 100,
-    outputDir: join(work, 'ids'),
+    imagesDir: join(work, 'ids'),
   });
   assert.equal(byId.kept, 3);
   assert.deepEqual(byId.failedByReason, {'not-found': 1});
@@ -95,7 +95,7 @@ test('picsum by id and by seed: deterministic URLs, unknown ids fail as not-foun
     width: 64,
     height: 48,
     workers: 1,
-    outputDir: join(work, 'seed'),
+    imagesDir: join(work, 'seed'),
   });
   assert.equal(bySeed.kept, 2);
   assert.ok(
@@ -115,27 +115,27 @@ test('custom templates fill every placeholder; {seed} is stable per (seed, index
 });
 
 test('bad provider settings are UserErrors before anything is downloaded', async () => {
-  const outputDir = join(work, 'never');
+  const imagesDir = join(work, 'never');
   const cases: Array<[Parameters<typeof downloadImages>[0], RegExp]> = [
     [
-      {provider: 'custom', urlTemplate: 'https://h/{size}', count: 1, outputDir},
+      {provider: 'custom', urlTemplate: 'https://h/{size}', count: 1, imagesDir},
       /unknown placeholder \{size\}/,
     ],
-    [{provider: 'custom', urlTemplate: 'ftp://h/{index}', count: 1, outputDir}, /not an http\(s\) URL/],
-    [{provider: 'custom', count: 1, outputDir}, /needs a URL template/],
+    [{provider: 'custom', urlTemplate: 'ftp://h/{index}', count: 1, imagesDir}, /not an http\(s\) URL/],
+    [{provider: 'custom', count: 1, imagesDir}, /needs a URL template/],
     [
-      {provider: 'urls', urlsFile: join(work, 'missing.txt'), count: 1, outputDir},
+      {provider: 'urls', urlsFile: join(work, 'missing.txt'), count: 1, imagesDir},
       /cannot read the URL list/,
     ],
-    [{provider: 'local', inputDir: join(work, 'nope'), count: 1, outputDir}, /is not a folder/],
-    [{provider: 'picsum', count: -1, outputDir}, /--count must be a whole number/],
-    [{provider: 'picsum', count: 1, workers: 0, outputDir}, /--workers/],
+    [{provider: 'local', sourceDir: join(work, 'nope'), count: 1, imagesDir}, /is not a folder/],
+    [{provider: 'picsum', count: -1, imagesDir}, /--count must be a whole number/],
+    [{provider: 'picsum', count: 1, workers: 0, imagesDir}, /--workers/],
     [
-      {provider: 'picsum', count: 1, minBytes: 10, maxBytes: 5, outputDir},
+      {provider: 'picsum', count: 1, minBytes: 10, maxBytes: 5, imagesDir},
       /--min-bytes 10 is over --max-bytes 5/,
     ],
-    [{provider: 'picsum', picsumBaseUrl: 'file:///etc', count: 1, outputDir}, /not an http\(s\) base URL/],
-    [{provider: 'picsum', count: 1, outputDir: '/proc/version/images'}, /cannot create the output folder/],
+    [{provider: 'picsum', picsumBaseUrl: 'file:///etc', count: 1, imagesDir}, /not an http\(s\) base URL/],
+    [{provider: 'picsum', count: 1, imagesDir: '/proc/version/images'}, /cannot create the output folder/],
   ];
   for (const [options, message] of cases) {
     await assert.rejects(
@@ -143,20 +143,20 @@ test('bad provider settings are UserErrors before anything is downloaded', async
       (error) => error instanceof UserError && message.test(error.message),
     );
   }
-  await assert.rejects(readdir(outputDir), 'no output folder was created');
+  await assert.rejects(readdir(imagesDir), 'no output folder was created');
 });
 
 test('local: a folder is ingested by copying, with the same validation and de-duplication', async () => {
-  const outputDir = join(work, 'local');
+  const imagesDir = join(work, 'local');
   const report = await downloadImages({
     provider: 'local',
-    inputDir: FIXTURE_IMAGES_DIR,
+    sourceDir: FIXTURE_IMAGES_DIR,
     count: 20,
-    outputDir,
+    imagesDir,
   });
   assert.equal(report.kept, 8);
   assert.equal(report.stopReason, 'exhausted');
-  const entries = await checkFolder(outputDir);
+  const entries = await checkFolder(imagesDir);
   const extensions = entries.map((entry) => entry.name.split('.')[1]).sort();
   assert.deepEqual(
     extensions,
@@ -164,7 +164,12 @@ test('local: a folder is ingested by copying, with the same validation and de-du
     'extension from the bytes',
   );
   assert.ok(entries.every((entry) => entry.url?.startsWith('file://')));
-  const again = await downloadImages({provider: 'local', inputDir: FIXTURE_IMAGES_DIR, count: 20, outputDir});
+  const again = await downloadImages({
+    provider: 'local',
+    sourceDir: FIXTURE_IMAGES_DIR,
+    count: 20,
+    imagesDir,
+  });
   assert.equal(again.attempts, 0, 'files already ingested are not read again');
   assert.equal(again.alreadyPresent, 8);
 });

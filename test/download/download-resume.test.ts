@@ -27,7 +27,7 @@ after(async () => {
 });
 
 test('an aborted run leaves only complete images; the next run reaches the total without refetching them', async () => {
-  const outputDir = join(work, 'resume');
+  const imagesDir = join(work, 'resume');
   const controller = new AbortController();
   const template = `${server.origin}/image/{index}.jpg`;
   let keptEvents = 0;
@@ -36,7 +36,7 @@ test('an aborted run leaves only complete images; the next run reaches the total
     urlTemplate: template,
     count: 10,
     workers: 3,
-    outputDir,
+    imagesDir,
     signal: controller.signal,
     onEvent: (event) => {
       if (event.type === 'kept' && ++keptEvents === 3) controller.abort();
@@ -48,7 +48,7 @@ test('an aborted run leaves only complete images; the next run reaches the total
   assert.deepEqual(first.files.length, first.kept);
   const settled = first.kept + first.failed + first.duplicates + first.retries;
   assert.ok(first.attempts > settled, 'the abort cut requests in flight');
-  const firstEntries = await checkFolder(outputDir);
+  const firstEntries = await checkFolder(imagesDir);
   assert.equal(firstEntries.length, first.kept);
 
   const second = await downloadImages({
@@ -56,35 +56,35 @@ test('an aborted run leaves only complete images; the next run reaches the total
     urlTemplate: template,
     count: 10,
     workers: 3,
-    outputDir,
+    imagesDir,
   });
   assert.equal(second.alreadyPresent, first.kept);
   assert.equal(second.kept, 10 - first.kept);
   assert.equal(second.stopReason, 'complete');
-  const entries = await checkFolder(outputDir);
+  const entries = await checkFolder(imagesDir);
   assert.equal(entries.length, 10);
   for (const entry of firstEntries) {
     const path = new URL(entry.url ?? '').pathname;
     assert.equal(server.hits.get(path), 1, `${path} was fetched once, not again on resume`);
   }
 
-  const third = await downloadImages({provider: 'custom', urlTemplate: template, count: 10, outputDir});
+  const third = await downloadImages({provider: 'custom', urlTemplate: template, count: 10, imagesDir});
   assert.equal(third.kept, 0);
   assert.equal(third.attempts, 0);
   assert.equal(third.stopReason, 'complete');
 });
 
 test('opening a folder after a crash: stale temp files go, torn and dangling index lines go, strays are adopted', async () => {
-  const outputDir = join(work, 'crashed');
-  await mkdir(outputDir, {recursive: true});
-  await copyFile(join(FIXTURE_IMAGES_DIR, 'photo_640x480.jpg'), join(outputDir, 'img_000001.jpg'));
-  await copyFile(join(FIXTURE_IMAGES_DIR, 'square_224.png'), join(outputDir, 'img_000002.png'));
-  await copyFile(join(FIXTURE_IMAGES_DIR, 'gray_320x240.jpg'), join(outputDir, 'holiday.jpg'));
+  const imagesDir = join(work, 'crashed');
+  await mkdir(imagesDir, {recursive: true});
+  await copyFile(join(FIXTURE_IMAGES_DIR, 'photo_640x480.jpg'), join(imagesDir, 'img_000001.jpg'));
+  await copyFile(join(FIXTURE_IMAGES_DIR, 'square_224.png'), join(imagesDir, 'img_000002.png'));
+  await copyFile(join(FIXTURE_IMAGES_DIR, 'gray_320x240.jpg'), join(imagesDir, 'holiday.jpg'));
   // Named as writeFileAtomic names its temp files, so the store's clean-up pattern is checked against the real thing.
-  const stale = atomicTempPath(join(outputDir, 'img_000003.jpg'));
-  assert.notEqual(stale, atomicTempPath(join(outputDir, 'img_000003.jpg')), 'a new temp name per call');
+  const stale = atomicTempPath(join(imagesDir, 'img_000003.jpg'));
+  assert.notEqual(stale, atomicTempPath(join(imagesDir, 'img_000003.jpg')), 'a new temp name per call');
   await writeFile(stale, 'half an image');
-  const photo = await readFile(join(outputDir, 'img_000001.jpg'));
+  const photo = await readFile(join(imagesDir, 'img_000001.jpg'));
   const {createHash} = await import('node:crypto');
   const good = {
     name: 'img_000001.jpg',
@@ -98,7 +98,7 @@ test('opening a folder after a crash: stale temp files go, torn and dangling ind
   };
   const dangling = {...good, name: 'img_000009.jpg', sha256: 'f'.repeat(64)};
   await writeFile(
-    join(outputDir, DOWNLOAD_INDEX_FILE),
+    join(imagesDir, DOWNLOAD_INDEX_FILE),
     `${JSON.stringify(good)}\n${JSON.stringify(dangling)}\n{"name":"img_000002.png","sha2`,
   );
 
@@ -106,14 +106,14 @@ test('opening a folder after a crash: stale temp files go, torn and dangling ind
     provider: 'picsum',
     picsumBaseUrl: server.origin,
     count: 3,
-    outputDir,
+    imagesDir,
   });
   assert.equal(report.alreadyPresent, 3, 'the indexed photo plus two adopted images');
   assert.equal(report.recoveredFiles, 2);
   assert.equal(report.cleanedTempFiles, 1);
   assert.equal(report.kept, 0);
   assert.equal(report.stopReason, 'complete');
-  const entries = await checkFolder(outputDir);
+  const entries = await checkFolder(imagesDir);
   assert.deepEqual(entries.map((entry) => entry.name).sort(), [
     'holiday.jpg',
     'img_000001.jpg',
@@ -124,22 +124,22 @@ test('opening a folder after a crash: stale temp files go, torn and dangling ind
     good.url,
     'known origins are kept',
   );
-  assert.ok(!(await readdir(outputDir)).some((name) => name.startsWith('.tmp-')));
+  assert.ok(!(await readdir(imagesDir)).some((name) => name.startsWith('.tmp-')));
 });
 
 test('an image already in the folder is a duplicate, not a second file; new names continue the numbering', async () => {
-  const outputDir = join(work, 'dups');
-  await mkdir(outputDir, {recursive: true});
-  await writeFile(join(outputDir, 'img_000041.jpg'), server.images[0]!);
+  const imagesDir = join(work, 'dups');
+  await mkdir(imagesDir, {recursive: true});
+  await writeFile(join(imagesDir, 'img_000041.jpg'), server.images[0]!);
   const urlsFile = join(work, 'dups.txt');
   await writeFile(urlsFile, `${server.urls[0]}\n${server.urls[1]}\n${server.urls[0]}?again\n`);
-  const report = await downloadImages({provider: 'urls', urlsFile, count: 5, outputDir});
+  const report = await downloadImages({provider: 'urls', urlsFile, count: 5, imagesDir});
   assert.equal(report.duplicates, 2);
   assert.equal(report.kept, 1);
   assert.deepEqual(report.files, ['img_000042.jpg']);
   assert.equal(report.stopReason, 'exhausted');
-  assert.equal((await readIndex(outputDir)).length, 2);
-  await checkFolder(outputDir);
+  assert.equal((await readIndex(imagesDir)).length, 2);
+  await checkFolder(imagesDir);
 });
 
 /** Keeps a distinct variant of a fixture JPEG (its trailing byte differs), as a download worker would. */
@@ -158,29 +158,29 @@ async function keepVariant(store: ImageStore, index: number) {
 }
 
 test('images kept at once share group commits: every one is indexed exactly once, in a file that reopens whole', async () => {
-  const outputDir = join(work, 'group-commit');
-  const store = await ImageStore.open(outputDir, 1e8);
+  const imagesDir = join(work, 'group-commit');
+  const store = await ImageStore.open(imagesDir, 1e8);
   // 24 distinct images kept concurrently, as 16 workers would.
   const kept = await Promise.all(Array.from({length: 24}, (_, index) => keepVariant(store, index)));
   await store.close();
-  const lines = (await readFile(join(outputDir, DOWNLOAD_INDEX_FILE), 'utf8')).trim().split('\n');
+  const lines = (await readFile(join(imagesDir, DOWNLOAD_INDEX_FILE), 'utf8')).trim().split('\n');
   assert.equal(lines.length, 24);
   assert.deepEqual(
     new Set(lines.map((line) => JSON.parse(line).name)),
     new Set(kept.map((entry) => entry.name)),
   );
-  const reopened = await ImageStore.open(outputDir, 1e8);
+  const reopened = await ImageStore.open(imagesDir, 1e8);
   assert.equal(reopened.count, 24);
   assert.equal(reopened.recoveredFiles, 0);
   await reopened.close();
 });
 
 test('a failed group commit fails the next keep and close; the image it left un-indexed is adopted on reopen', async () => {
-  const outputDir = join(work, 'failed-commit');
-  const first = await ImageStore.open(outputDir, 1e8);
+  const imagesDir = join(work, 'failed-commit');
+  const first = await ImageStore.open(imagesDir, 1e8);
   await keepVariant(first, 0);
   await first.close(); // its commit is done
-  const store = await ImageStore.open(outputDir, 1e8);
+  const store = await ImageStore.open(imagesDir, 1e8);
   // The index handle is private; closing it under the store is the one reliable way to fail an append mid-run.
   await (store as unknown as {handle: {close(): Promise<void>}}).handle.close();
   await keepVariant(store, 1);
@@ -188,11 +188,11 @@ test('a failed group commit fails the next keep and close; the image it left un-
     for (let index = 2; index < 50; index++) await keepVariant(store, index);
   }, /EBADF|closed/);
   await assert.rejects(store.close(), /EBADF|closed/);
-  const reopened = await ImageStore.open(outputDir, 1e8);
+  const reopened = await ImageStore.open(imagesDir, 1e8);
   const names = reopened.entries.map((entry) => entry.name);
   assert.ok(names.includes('img_000001.jpg') && names.includes('img_000002.jpg'), names.join());
   assert.equal(reopened.entries.find((entry) => entry.name === 'img_000001.jpg')?.url, 'http://127.0.0.1/0');
   assert.equal(reopened.entries.find((entry) => entry.name === 'img_000002.jpg')?.url, null);
   await reopened.close();
-  await checkFolder(outputDir);
+  await checkFolder(imagesDir);
 });

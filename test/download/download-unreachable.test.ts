@@ -53,7 +53,7 @@ for (const [what, base, host, codes] of [
       picsumBaseUrl: base(),
       count: 100,
       workers: 8,
-      outputDir: join(work, `picsum-${codes.slice(0, 6)}`),
+      imagesDir: join(work, `picsum-${codes.slice(0, 6)}`),
       clock: fastClock().clock,
       onEvent: (event) => events.push(event),
     });
@@ -79,7 +79,7 @@ test('one dead host among live ones does not stop the run', async () => {
     urlsFile: urls,
     count: 6,
     workers: 1,
-    outputDir: join(work, 'mixed'),
+    imagesDir: join(work, 'mixed'),
     clock: fastClock().clock,
   });
   assert.equal(report.stopReason, 'complete');
@@ -104,7 +104,7 @@ test('download: exit 2, one summary that names the host and the ways out', async
   assert.match(result.stdout, /^ {2}cannot reach 127\.0\.0\.1:\d+: cannot connect \(ECONNREFUSED\)/m);
   assert.match(
     result.stdout,
-    /^ {2}what to do: .*VISUAL_CORTEX_PICSUM_URL.*--provider local --input-dir DIR.*--provider urls --urls FILE/m,
+    /^ {2}what to do: .*VISUAL_CORTEX_PICSUM_URL.*--provider local --from DIR.*--provider urls --urls FILE/m,
   );
   const lines = result.stdout.trim().split('\n');
   assert.ok(lines.length <= 45, `${lines.length} lines:\n${result.stdout}`);

@@ -54,11 +54,11 @@ test('a worker fetches its next image while the last one is still being saved', 
   try {
     const urlsFile = join(work, 'urls.txt');
     await writeFile(urlsFile, `${server.urls.join('\n')}\n`);
-    const outputDir = join(work, 'out');
+    const imagesDir = join(work, 'out');
     const report = await downloadImages({
       provider: 'urls',
       urlsFile,
-      outputDir,
+      imagesDir,
       count: 5,
       workers: 1,
       onEvent: (event) => {
@@ -66,7 +66,7 @@ test('a worker fetches its next image while the last one is still being saved', 
       },
     });
     assert.equal(report.kept, 5);
-    assert.equal((await checkFolder(outputDir)).length, 5);
+    assert.equal((await checkFolder(imagesDir)).length, 5);
     // Saving takes several thread-pool round trips and an fsync; the next request leaves at once.
     for (let i = 0; i < 4; i++) {
       const kept = order.indexOf(`kept /image/${i}.jpg`);

@@ -38,7 +38,7 @@ before(async () => {
   // An exact copy under another name.
   await writeFile(join(images, 'copies', 'photo-5-again.jpg'), await readFile(join(images, 'photo-5.jpg')));
   await embedImages(
-    fixtureEmbedOptions(work, {inputDir: images, outputDir: embeddings, batchSize: 4, shardSize: 8}),
+    fixtureEmbedOptions(work, {imagesDir: images, embeddingsDir: embeddings, batchSize: 4, shardSize: 8}),
   );
 });
 after(async () => {

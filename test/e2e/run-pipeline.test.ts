@@ -14,7 +14,7 @@ import {assertRunSetup, RUN_DEFAULTS} from '../../source/core/run/run-setup.js';
 
 const downloadReport = (interrupted: boolean): DownloadReport => ({
   provider: 'picsum',
-  outputDir: 'images',
+  imagesDir: 'images',
   requested: 3,
   alreadyPresent: 0,
   kept: 2,
@@ -76,14 +76,12 @@ describe('run pipeline', () => {
   test('download and embed run at once, events wrapped by stage, report combined', async () => {
     const log: string[] = [];
     const events: RunEvent['type'][] = [];
-    const report = await runPipeline(
-      {...RUN_DEFAULTS},
-      {
-        signal: new AbortController().signal,
-        stages: fakeStages(log),
-        onEvent: (event) => events.push(event.type),
-      },
-    );
+    const report = await runPipeline({
+      ...RUN_DEFAULTS,
+      signal: new AbortController().signal,
+      stages: fakeStages(log),
+      onEvent: (event) => events.push(event.type),
+    });
     assert.deepEqual(log, ['preflight', 'download', 'embed']);
     assert.deepEqual(events, ['download', 'progress', 'embed', 'done']);
     assert.equal(report.interrupted, false);
@@ -94,14 +92,12 @@ describe('run pipeline', () => {
     const log: string[] = [];
     const controller = new AbortController();
     const events: RunEvent[] = [];
-    const report = await runPipeline(
-      {...RUN_DEFAULTS},
-      {
-        signal: controller.signal,
-        stages: fakeStages(log, controller),
-        onEvent: (event) => events.push(event),
-      },
-    );
+    const report = await runPipeline({
+      ...RUN_DEFAULTS,
+      signal: controller.signal,
+      stages: fakeStages(log, controller),
+      onEvent: (event) => events.push(event),
+    });
     assert.deepEqual(log, ['preflight', 'download', 'embed (stopped)']);
     assert.equal(report.interrupted, true);
     assert.equal(report.stoppedDuring, 'download');
@@ -115,7 +111,7 @@ describe('run pipeline', () => {
       throw new UserError('model missing', 'pull it');
     };
     await assert.rejects(
-      runPipeline({...RUN_DEFAULTS}, {signal: new AbortController().signal, stages}),
+      runPipeline({...RUN_DEFAULTS, signal: new AbortController().signal, stages}),
       /model missing/,
     );
     assert.deepEqual(log, []);

@@ -17,22 +17,22 @@ after(async () => {
   await rm(work, {recursive: true, force: true});
 });
 
-function options(overrides: Partial<EmbedOptions> & {outputDir: string}): EmbedOptions {
+function options(overrides: Partial<EmbedOptions> & {embeddingsDir: string}): EmbedOptions {
   return fixtureEmbedOptions(work, overrides);
 }
 
 test('embeddings of the fixture images match the reference and load in numpy', async (t) => {
-  const outputDir = join(work, 'golden');
+  const embeddingsDir = join(work, 'golden');
   const events: EmbedEvent['type'][] = [];
   let ticks = 0;
   const report = await embedImages({
-    ...options({outputDir}),
+    ...options({embeddingsDir}),
     onEvent: (event) => events.push(event.type),
     // Injected clocks: every reading advances 250 ms; wall-clock times are fixed.
     clock: () => 250 * ticks++,
     now: () => new Date('2026-01-02T03:04:05.000Z'),
   });
-  const outputs = await readOutputs(outputDir);
+  const outputs = await readOutputs(embeddingsDir);
   assert.equal(outputs.rows.length, 8);
   assert.equal(outputs.dims, 512);
   assert.deepEqual(outputs.filenames, [...outputs.filenames].sort());
@@ -74,7 +74,7 @@ print(json.dumps({'dtype': str(e.dtype), 'shape': list(e.shape), 'norms': np.lin
   'fdtype': f.dtype.kind, 'names': f.tolist(), 'sha_ok': all(sha[n] == m['files'][n]['sha256'] for n in sha),
   'rows_ok': m['counts']['ok'] == e.shape[0] == f.shape[0], 'dim_ok': m['model']['embedding_dim'] == e.shape[1]}))
 `;
-  const numpy = JSON.parse(execFileSync('python3', ['-c', script, outputDir], {encoding: 'utf8'}));
+  const numpy = JSON.parse(execFileSync('python3', ['-c', script, embeddingsDir], {encoding: 'utf8'}));
   assert.equal(numpy.dtype, 'float32');
   assert.deepEqual(numpy.shape, [8, 512]);
   for (const norm of numpy.norms) assert.ok(Math.abs(norm - 1) < 1e-5, `row norm ${norm}`);
@@ -84,9 +84,9 @@ print(json.dumps({'dtype': str(e.dtype), 'shape': list(e.shape), 'norms': np.lin
 });
 
 test('a batch of 1 gives the same rows as a batch of 8, with or without preprocessing workers', async () => {
-  await embedImages(options({outputDir: join(work, 'b8'), batchSize: 8}));
+  await embedImages(options({embeddingsDir: join(work, 'b8'), batchSize: 8}));
   await embedImages(
-    options({outputDir: join(work, 'b1'), batchSize: 1, preprocessWorkers: 0, readAhead: false}),
+    options({embeddingsDir: join(work, 'b1'), batchSize: 1, preprocessWorkers: 0, readAhead: false}),
   );
   const eight = await readOutputs(join(work, 'b8'));
   const one = await readOutputs(join(work, 'b1'));
@@ -100,11 +100,11 @@ test('a batch of 1 gives the same rows as a batch of 8, with or without preproce
 });
 
 test('q8 (the quantised graph) works and stays close to the reference', async (t) => {
-  const outputDir = join(work, 'q8');
-  const report = await embedImages(options({outputDir, dtype: 'q8'}));
+  const embeddingsDir = join(work, 'q8');
+  const report = await embedImages(options({embeddingsDir, dtype: 'q8'}));
   assert.equal(report.metadata.model.file, 'onnx/vision_model_quantized.onnx');
   assert.equal(report.metadata.model.dtype, 'q8');
-  for (const result of await compareWithGolden(await readOutputs(outputDir))) {
+  for (const result of await compareWithGolden(await readOutputs(embeddingsDir))) {
     t.diagnostic(`q8 ${result.name}: cosine with golden ${result.cosine.toFixed(6)}`);
     assert.ok(result.cosine >= 0.999, `${result.name}: cosine ${result.cosine}`);
     assert.equal(result.nearest, result.name);
@@ -128,15 +128,15 @@ test('bad files become failures with reasons while the rest embed', async () => 
   );
   await writeFile(join(input, 'not-an-image.jpg'), 'hello, I am text');
   await writeFile(join(input, 'README.txt'), 'skipped: plainly not an image');
-  const outputDir = join(work, 'mixed-out');
+  const embeddingsDir = join(work, 'mixed-out');
   const failures: string[] = [];
   const report = await embedImages({
-    ...options({inputDir: input, outputDir, batchSize: 3}),
+    ...options({imagesDir: input, embeddingsDir, batchSize: 3}),
     onEvent: (event) => {
       if (event.type === 'failure') failures.push(event.file);
     },
   });
-  const outputs = await readOutputs(outputDir);
+  const outputs = await readOutputs(embeddingsDir);
   assert.deepEqual(outputs.filenames, ['photo.jpg', 'sub/deeper/picture.webp']);
   assert.deepEqual(report.metadata.counts, {
     inputs: 6,
@@ -154,10 +154,10 @@ test('bad files become failures with reasons while the rest embed', async () => 
 });
 
 test('an abort stops between batches and leaves consistent outputs marked interrupted', async () => {
-  const outputDir = join(work, 'aborted');
+  const embeddingsDir = join(work, 'aborted');
   const controller = new AbortController();
   const report = await embedImages({
-    ...options({outputDir, batchSize: 2}),
+    ...options({embeddingsDir, batchSize: 2}),
     signal: controller.signal,
     onEvent: (event) => {
       // Batches of 1, 2, 2, 2, 1 (the ramp): abort once the first two are out.
@@ -165,7 +165,7 @@ test('an abort stops between batches and leaves consistent outputs marked interr
     },
   });
   assert.equal(report.metadata.interrupted, true);
-  const outputs = await readOutputs(outputDir);
+  const outputs = await readOutputs(embeddingsDir);
   assert.equal(outputs.rows.length, 3);
   assert.equal(outputs.filenames.length, 3);
   assert.equal(outputs.metadata.counts.ok, 3);
@@ -184,40 +184,46 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
 }
 
 test('a run that embeds nothing fails clearly and leaves the previous outputs untouched', async () => {
-  const outputDir = join(work, 'kept');
-  await embedImages(options({outputDir}));
-  const before = await snapshot(outputDir);
+  const embeddingsDir = join(work, 'kept');
+  await embedImages(options({embeddingsDir}));
+  const before = await snapshot(embeddingsDir);
   const junk = join(work, 'junk');
   await mkdir(junk, {recursive: true});
   await writeFile(join(junk, 'a.jpg'), 'not a jpeg');
   await writeFile(join(junk, 'b.png'), new Uint8Array(0));
   // --replace: the collection would start over with these images, but none embeds, so it does not.
-  await assert.rejects(embedImages(options({inputDir: junk, outputDir, replace: true})), (error: Error) => {
-    assert.equal(error.name, 'UserError');
-    assert.match(error.message, /none of the 2 files .* could be embedded .*nothing was written/);
-    return true;
-  });
+  await assert.rejects(
+    embedImages(options({imagesDir: junk, embeddingsDir, replace: true})),
+    (error: Error) => {
+      assert.equal(error.name, 'UserError');
+      assert.match(error.message, /none of the 2 files .* could be embedded .*nothing was written/);
+      return true;
+    },
+  );
   const empty = join(work, 'empty');
   await mkdir(empty, {recursive: true});
-  await assert.rejects(embedImages(options({inputDir: empty, outputDir})), /no images found/);
-  await assert.rejects(embedImages(options({inputDir: join(work, 'missing'), outputDir})), /does not exist/);
+  await assert.rejects(embedImages(options({imagesDir: empty, embeddingsDir})), /no images found/);
+  await assert.rejects(
+    embedImages(options({imagesDir: join(work, 'missing'), embeddingsDir})),
+    /does not exist/,
+  );
   const controller = new AbortController();
   controller.abort();
   await assert.rejects(
-    embedImages({...options({outputDir, replace: true}), signal: controller.signal}),
+    embedImages({...options({embeddingsDir, replace: true}), signal: controller.signal}),
     /interrupted before any image was embedded/,
   );
   // Without --replace there is nothing left to do: a stop then changes nothing either.
-  const unchanged = await embedImages({...options({outputDir}), signal: controller.signal});
+  const unchanged = await embedImages({...options({embeddingsDir}), signal: controller.signal});
   assert.equal(unchanged.sync.kept, 8);
   assert.equal(unchanged.metadata.interrupted, false);
-  assert.deepEqual(await snapshot(outputDir), before);
+  assert.deepEqual(await snapshot(embeddingsDir), before);
 });
 
 test('a run that breaks after rows were streamed leaves the previous outputs untouched and no temp file', async () => {
-  const outputDir = join(work, 'broken-midway');
-  await embedImages(options({outputDir}));
-  const before = await snapshot(outputDir);
+  const embeddingsDir = join(work, 'broken-midway');
+  await embedImages(options({embeddingsDir}));
+  const before = await snapshot(embeddingsDir);
   let stores = 0;
   // A cache that fails on its second store (as a full disk would): two batches' rows are on disk by then.
   const failingCache: EmbeddingCachePort = {
@@ -228,11 +234,11 @@ test('a run that breaks after rows were streamed leaves the previous outputs unt
     close: () => {},
   };
   await assert.rejects(
-    embedImages({...options({outputDir, batchSize: 2, replace: true}), cache: failingCache}),
+    embedImages({...options({embeddingsDir, batchSize: 2, replace: true}), cache: failingCache}),
     /disk full/,
   );
   assert.equal(stores, 2);
-  assert.deepEqual(await snapshot(outputDir), before);
+  assert.deepEqual(await snapshot(embeddingsDir), before);
 });
 
 class MemoryCache implements EmbeddingCachePort {
@@ -258,12 +264,12 @@ class MemoryCache implements EmbeddingCachePort {
 
 test('the cache port: misses are stored after each batch, hits skip inference and are counted', async () => {
   const cache = new MemoryCache();
-  const first = await embedImages({...options({outputDir: join(work, 'c1'), batchSize: 3}), cache});
+  const first = await embedImages({...options({embeddingsDir: join(work, 'c1'), batchSize: 3}), cache});
   assert.equal(first.metadata.counts.cache_hits, 0);
   assert.equal(cache.entries.size, 8);
   assert.match(cache.keys[0]?.sha256 ?? '', /^[0-9a-f]{64}$/);
   assert.equal(cache.keys[0]?.preprocessVersion, first.metadata.model.preprocess_version);
-  const second = await embedImages({...options({outputDir: join(work, 'c2'), batchSize: 3}), cache});
+  const second = await embedImages({...options({embeddingsDir: join(work, 'c2'), batchSize: 3}), cache});
   assert.equal(second.metadata.counts.cache_hits, 8);
   assert.equal(second.metadata.counts.ok, 8);
   const a = await readOutputs(join(work, 'c1'));
@@ -271,6 +277,6 @@ test('the cache port: misses are stored after each batch, hits skip inference an
   for (const [row, vector] of a.rows.entries())
     assert.ok(cosine(vector, b.rows[row] as Float32Array) > 0.9999999);
   // A different dtype must not reuse fp32 vectors.
-  const q8 = await embedImages({...options({outputDir: join(work, 'c3'), dtype: 'q8'}), cache});
+  const q8 = await embedImages({...options({embeddingsDir: join(work, 'c3'), dtype: 'q8'}), cache});
   assert.equal(q8.metadata.counts.cache_hits, 0);
 });

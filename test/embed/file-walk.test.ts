@@ -89,10 +89,10 @@ test('entries that are not files, or cannot be named, are skipped with their rea
 });
 
 test('embed counts the skipped entries, fails none of them, and the CLI groups them by reason', async () => {
-  const outputDir = join(work, 'out');
+  const embeddingsDir = join(work, 'out');
   let scanned: Awaited<ReturnType<typeof walkImageFiles>>['skipped'] = [];
   const report = await embedImages({
-    ...fixtureEmbedOptions(work, {inputDir: input, outputDir}),
+    ...fixtureEmbedOptions(work, {imagesDir: input, embeddingsDir}),
     onEvent: (event) => {
       if (event.type === 'scanned') scanned = event.skipped;
     },

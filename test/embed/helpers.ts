@@ -11,10 +11,10 @@ export const repoRoot = new URL('../../', import.meta.url).pathname;
 /** embedImages options for the fixture images and tiny-clip: fp32 on the CPU, batches of 8, 2 threads. */
 export function fixtureEmbedOptions(
   work: string,
-  overrides: Partial<EmbedOptions> & {outputDir: string},
+  overrides: Partial<EmbedOptions> & {embeddingsDir: string},
 ): EmbedOptions {
   return {
-    inputDir: fixtureImages,
+    imagesDir: fixtureImages,
     model: tinyClip,
     modelsDir: join(work, 'no-models'),
     dtype: 'fp32',

@@ -43,7 +43,7 @@ test('sparse 1.5 GiB files named .mp4 and .jpg are skipped or refused unread, wi
     Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]),
     LARGE,
   );
-  const options = fixtureEmbedOptions(work, {inputDir: input, outputDir: join(work, 'out')});
+  const options = fixtureEmbedOptions(work, {imagesDir: input, embeddingsDir: join(work, 'out')});
   const script = `
     import {embedImages} from './source/core/embed/embed-images.ts';
     let skipped = [];
@@ -81,7 +81,7 @@ test('an empty file and one shorter than any signature fail with their reasons',
   await writeFile(join(input, 'short.png'), 'PNG');
   const {embedImages} = await import('../../source/core/embed/embed-images.js');
   const report = await embedImages(
-    fixtureEmbedOptions(work, {inputDir: input, outputDir: join(work, 'small-out')}),
+    fixtureEmbedOptions(work, {imagesDir: input, embeddingsDir: join(work, 'small-out')}),
   );
   assert.deepEqual(report.metadata.failures, [
     {file: 'empty.jpg', reason: 'empty file (0 bytes)'},

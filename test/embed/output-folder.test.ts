@@ -17,9 +17,9 @@ after(async () => {
   await rm(work, {recursive: true, force: true});
 });
 
-const options = (outputDir: string, onEvent?: (event: EmbedEvent) => void) => ({
-  inputDir: fixtureImages,
-  outputDir,
+const options = (embeddingsDir: string, onEvent?: (event: EmbedEvent) => void) => ({
+  imagesDir: fixtureImages,
+  embeddingsDir,
   model: tinyClip,
   modelsDir: join(work, 'no-models'),
   dtype: 'fp32' as const,

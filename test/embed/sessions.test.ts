@@ -20,7 +20,7 @@ after(async () => {
   await rm(work, {recursive: true, force: true});
 });
 
-function options(overrides: Partial<EmbedOptions> & {outputDir: string}): EmbedOptions {
+function options(overrides: Partial<EmbedOptions> & {embeddingsDir: string}): EmbedOptions {
   return fixtureEmbedOptions(work, {batchSize: 2, ...overrides});
 }
 
@@ -120,10 +120,10 @@ for (const sessions of [1, 2]) {
     try {
       assert.equal(real.sessions, sessions);
       const watched = slowFirstInference(real);
-      const outputDir = join(work, `order-${sessions}`);
-      await embedImages({...options({outputDir}), embedder: watched.embedder});
+      const embeddingsDir = join(work, `order-${sessions}`);
+      await embedImages({...options({embeddingsDir}), embedder: watched.embedder});
       assert.equal(watched.most(), sessions);
-      const outputs = await readOutputs(outputDir);
+      const outputs = await readOutputs(embeddingsDir);
       assert.deepEqual(outputs.filenames, [...outputs.filenames].sort());
       assert.equal(outputs.filenames.length, 8);
       for (const result of await compareWithGolden(outputs))
@@ -135,8 +135,8 @@ for (const sessions of [1, 2]) {
 }
 
 test('two sessions give the rows one session gives, and metadata says how many ran', async () => {
-  const one = await embedImages(options({outputDir: join(work, 's1'), sessions: 1}));
-  const two = await embedImages(options({outputDir: join(work, 's2'), sessions: 2}));
+  const one = await embedImages(options({embeddingsDir: join(work, 's1'), sessions: 1}));
+  const two = await embedImages(options({embeddingsDir: join(work, 's2'), sessions: 2}));
   assert.equal(one.metadata.inference_sessions, 1);
   assert.equal(two.metadata.inference_sessions, 2);
   assert.equal(two.metadata.intra_op_threads, 2);
@@ -153,17 +153,17 @@ test('two sessions give the rows one session gives, and metadata says how many r
 });
 
 test('an abort with two sessions lets the batches in the model finish and writes them, in order', async () => {
-  const outputDir = join(work, 'aborted');
+  const embeddingsDir = join(work, 'aborted');
   const controller = new AbortController();
   const report = await embedImages({
-    ...options({outputDir, sessions: 2}),
+    ...options({embeddingsDir, sessions: 2}),
     signal: controller.signal,
     onEvent: (event) => {
       if (event.type === 'batch' && event.done === 3) controller.abort();
     },
   });
   assert.equal(report.metadata.interrupted, true);
-  const outputs = await readOutputs(outputDir);
+  const outputs = await readOutputs(embeddingsDir);
   // Batches of 1, 2, 2, 2, 1 (nextBatchLength): 1 and 2 ran together, then 3 with 2; at the abort (after 2)
   // batch 3 was in the model: 5 rows.
   assert.equal(outputs.rows.length, 5);

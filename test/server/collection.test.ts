@@ -35,8 +35,8 @@ before(async () => {
   await cp(fixtureImages, join(root, 'images'), {recursive: true});
   await writeFile(join(root, 'secret.txt'), 'not for clients');
   await embedImages({
-    inputDir: join(root, 'images'),
-    outputDir: join(root, 'embeddings'),
+    imagesDir: join(root, 'images'),
+    embeddingsDir: join(root, 'embeddings'),
     model: tinyClip,
     modelsDir: join(root, 'models'),
     dtype: 'fp32',

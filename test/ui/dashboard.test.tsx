@@ -12,7 +12,7 @@ import {eventually, frameMatches, KEYS, press, settle} from './keys.js';
 
 const downloadReport: DownloadReport = {
   provider: 'picsum',
-  outputDir: 'data/images',
+  imagesDir: 'data/images',
   requested: 10,
   alreadyPresent: 2,
   kept: 5,
@@ -116,7 +116,7 @@ function fakeServices(log: string[]): DashboardServices {
         event: {
           type: 'start',
           provider: 'picsum',
-          outputDir: setup.outputDir,
+          imagesDir: setup.imagesDir,
           requested: setup.count,
           alreadyPresent: 0,
           toDownload: setup.count,
@@ -162,7 +162,7 @@ describe('dashboard app', () => {
     await frameMatches(lastFrame, /Run stopped during download/);
     assert.equal(forced, 0);
     await press(stdin, 'q');
-    await eventually(() => assert.deepEqual(exits, [1]));
+    await eventually(() => assert.deepEqual(exits, [130]));
     unmount();
   });
 

@@ -36,7 +36,7 @@ const downloadEvents: RunEvent[] = [
   download({
     type: 'start',
     provider: 'picsum',
-    outputDir: 'data/images',
+    imagesDir: 'data/images',
     requested: 10,
     alreadyPresent: 2,
     toDownload: 8,

@@ -41,14 +41,14 @@ function metadataFailures(report: Awaited<ReturnType<typeof validate>>): string 
 
 describe("validate passes the tool's own outputs", () => {
   test('an interrupted embed: counts.not_reached says how many files it never tried', async () => {
-    const inputDir = join(work, 'many');
+    const imagesDir = join(work, 'many');
     for (let copy = 0; copy < 4; copy++)
-      await cp(FIXTURE_IMAGES, join(inputDir, `set-${copy}`), {recursive: true});
-    const outputDir = join(work, 'interrupted');
+      await cp(FIXTURE_IMAGES, join(imagesDir, `set-${copy}`), {recursive: true});
+    const embeddingsDir = join(work, 'interrupted');
     const controller = new AbortController();
     const report = await embedImages({
-      inputDir,
-      outputDir,
+      imagesDir,
+      embeddingsDir,
       model: TINY_CLIP,
       modelsDir: join(work, 'models'),
       dtype: 'fp32',
@@ -65,7 +65,7 @@ describe("validate passes the tool's own outputs", () => {
     assert.equal(counts.inputs, 32);
     assert.ok(counts.ok > 0 && counts.ok < 32, `${counts.ok} embedded`);
     assert.equal(counts.not_reached, counts.inputs - counts.ok - counts.failed);
-    const validation = await validateOutputs({dir: outputDir, modelsDir: join(work, 'models'), seed: 3});
+    const validation = await validateOutputs({dir: embeddingsDir, modelsDir: join(work, 'models'), seed: 3});
     assert.ok(
       validation.passed,
       JSON.stringify(validation.checks.filter((check) => check.status !== 'passed')),
@@ -79,11 +79,11 @@ describe("validate passes the tool's own outputs", () => {
   });
 
   test('a q8 run on two sessions', async () => {
-    const outputDir = join(work, 'q8');
-    await mkdir(outputDir);
+    const embeddingsDir = join(work, 'q8');
+    await mkdir(embeddingsDir);
     const report = await embedImages({
-      inputDir: FIXTURE_IMAGES,
-      outputDir,
+      imagesDir: FIXTURE_IMAGES,
+      embeddingsDir,
       model: TINY_CLIP,
       modelsDir: join(work, 'models'),
       dtype: 'q8',
@@ -94,7 +94,11 @@ describe("validate passes the tool's own outputs", () => {
     });
     assert.equal(report.metadata.inference_sessions, 2);
     // The spot check's q8 tolerance is another change's; this run is about the metadata.
-    const validation = await validateOutputs({dir: outputDir, modelsDir: join(work, 'models'), sample: 0});
+    const validation = await validateOutputs({
+      dir: embeddingsDir,
+      modelsDir: join(work, 'models'),
+      sample: 0,
+    });
     assert.ok(
       validation.passed,
       JSON.stringify(validation.checks.filter((check) => check.status !== 'passed')),

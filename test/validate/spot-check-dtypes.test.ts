@@ -31,22 +31,27 @@ for (const run of [
 ] as const) {
   const name = `${run.dtype}-${run.sessions}s-${run.decode}`;
   test(`validate passes on ${run.dtype} outputs (${run.sessions} session(s), decode ${run.decode}), every row re-embedded`, async () => {
-    const outputDir = join(work, name);
+    const embeddingsDir = join(work, name);
     await embedImages({
-      inputDir: IMAGES,
-      outputDir,
+      imagesDir: IMAGES,
+      embeddingsDir,
       model: TINY_CLIP,
       modelsDir: join(work, 'models'),
       device: 'cpu',
       threads: 2,
       ...run,
     });
-    const metadata = JSON.parse(await readFile(join(outputDir, 'metadata.json'), 'utf8'));
+    const metadata = JSON.parse(await readFile(join(embeddingsDir, 'metadata.json'), 'utf8'));
     assert.equal(metadata.model.decode, run.decode);
     assert.equal(metadata.model.preprocess_version.includes('fast'), run.decode === 'fast');
     assert.equal(metadata.cpu_split.adaptive, true);
     assert.ok(metadata.cpu_split.workers_initial >= 1 && metadata.cpu_split.cpu_seconds >= 0);
-    const report = await runValidation({dir: outputDir, modelsDir: join(work, 'models'), sample: 8, seed: 1});
+    const report = await runValidation({
+      dir: embeddingsDir,
+      modelsDir: join(work, 'models'),
+      sample: 8,
+      seed: 1,
+    });
     const embeddings = report.checks.find((check) => check.id === 'embeddings');
     assert.equal(embeddings?.status, 'passed', JSON.stringify(embeddings?.details));
     if (run.dtype === 'fp32') {

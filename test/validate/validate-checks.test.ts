@@ -41,7 +41,7 @@ describe('validate: a real run', () => {
   test('all five checks pass, in order, each started before it finishes, then a verdict', async () => {
     const events: ValidationEvent[] = [];
     const report = await validateOutputs({
-      dir: fixture.outputDir,
+      dir: fixture.embeddingsDir,
       modelsDir: fixture.modelsDir,
       seed: 1,
       onEvent: (event) => events.push(event),
@@ -85,10 +85,10 @@ describe('validate: a real run', () => {
   });
 
   test('the same seed samples the same images; --sample covers every row', async () => {
-    const all = await validate(fixture, fixture.outputDir, {sample: 50});
+    const all = await validate(fixture, fixture.embeddingsDir, {sample: 50});
     assert.ok(all.passed, JSON.stringify(all.checks.filter((check) => check.status !== 'passed')));
     assert.match(statusOf(all, 'embeddings').details.at(-1)?.message ?? '', /8 re-embedded images match/);
-    const off = await validate(fixture, fixture.outputDir, {sample: 0});
+    const off = await validate(fixture, fixture.embeddingsDir, {sample: 0});
     assert.ok(off.passed);
     assert.ok(
       statusOf(off, 'embeddings').details.some((detail) => detail.message.includes('spot check off')),
@@ -182,7 +182,7 @@ describe('validate: broken outputs fail the right check', () => {
   });
 
   test('untouched outputs say their fingerprints match; outputs without them are not judged by them', async () => {
-    const pristine = await validate(fixture, fixture.outputDir, {sample: 0});
+    const pristine = await validate(fixture, fixture.embeddingsDir, {sample: 0});
     assert.ok(
       statusOf(pristine, 'metadata').details.some(
         (detail) =>
@@ -256,7 +256,7 @@ describe('validate: broken outputs fail the right check', () => {
 
   test('a model of another width fails Imports / runtime; the spot check is skipped', async () => {
     await writeOtherModel(fixture, 'narrow', 256);
-    const report = await validate(fixture, fixture.outputDir, {model: 'narrow'});
+    const report = await validate(fixture, fixture.embeddingsDir, {model: 'narrow'});
     assert.equal(statusOf(report, 'runtime').status, 'failed');
     assert.match(
       failures(report, 'runtime'),
@@ -268,7 +268,7 @@ describe('validate: broken outputs fail the right check', () => {
 
   test("another model's weights at the same width fail the spot check", async () => {
     await writeOtherModel(fixture, 'impostor', 512);
-    const report = await validate(fixture, fixture.outputDir, {model: 'impostor'});
+    const report = await validate(fixture, fixture.embeddingsDir, {model: 'impostor'});
     assert.equal(statusOf(report, 'runtime').status, 'passed');
     assert.equal(statusOf(report, 'embeddings').status, 'failed');
     assert.match(failures(report, 'embeddings'), /or another model made it/);
@@ -296,7 +296,7 @@ describe('validate: broken outputs fail the right check', () => {
       metadata.input_dir = join(fixture.root, 'images-copy');
     });
     const {cp} = await import('node:fs/promises');
-    await cp(fixture.inputDir, join(fixture.root, 'images-copy'), {recursive: true});
+    await cp(fixture.imagesDir, join(fixture.root, 'images-copy'), {recursive: true});
     await rm(join(fixture.root, 'images-copy', names[0] as string));
     const report = await validate(fixture, dir, {sample: 0});
     assert.match(
@@ -311,14 +311,14 @@ describe('validate: broken outputs fail the right check', () => {
       assert.match(error.message, /no output folder at .*nowhere/);
       return true;
     });
-    await assert.rejects(validate(fixture, fixture.outputDir, {sample: -1}), UserError);
+    await assert.rejects(validate(fixture, fixture.embeddingsDir, {sample: -1}), UserError);
   });
 
   test('aborting stops the run gracefully: an interrupted report of the finished checks; the model closed', async () => {
     const controller = new AbortController();
     const seen: string[] = [];
     const report = await validateOutputs({
-      dir: fixture.outputDir,
+      dir: fixture.embeddingsDir,
       modelsDir: fixture.modelsDir,
       seed: 1,
       signal: controller.signal,

@@ -44,7 +44,13 @@ async function runCommand(flags: Record<string, unknown>) {
   const output = capture();
   const code = await validateCommand.run({
     input: [],
-    flags: {json: false, dir: fixture.outputDir, sample: 3, modelsDir: fixture.modelsDir, ...flags} as never,
+    flags: {
+      json: false,
+      embeddingsDir: fixture.embeddingsDir,
+      sample: 3,
+      modelsDir: fixture.modelsDir,
+      ...flags,
+    } as never,
     io: output.io,
     signal: new AbortController().signal,
     env: {},
@@ -84,7 +90,7 @@ describe('visual-cortex validate', () => {
 
     const broken = await fixture.copy('cli-broken');
     await truncate(join(broken, 'image_filenames.npy'), 20);
-    const failed = await runCommand({dir: broken});
+    const failed = await runCommand({embeddingsDir: broken});
     assert.equal(failed.code, 1);
     assert.match(failed.out, /^✗ 1\/5 Structure {2}image_filenames\.npy does not parse/m);
     assert.match(failed.out, /^- 2\/5 Imports \/ runtime {2}skipped: needs outputs that parse/m);
@@ -95,13 +101,13 @@ describe('visual-cortex validate', () => {
   });
 
   test('a missing folder is a user error (the CLI prints it with its fix and exits 2)', async () => {
-    await assert.rejects(runCommand({dir: join(fixture.root, 'nope')}), UserError);
+    await assert.rejects(runCommand({embeddingsDir: join(fixture.root, 'nope')}), UserError);
     const cli = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'source/cli.tsx', 'validate', '--dir', join(fixture.root, 'nope')],
       {encoding: 'utf8'},
     );
     assert.equal(cli.status, 2);
-    assert.match(cli.stderr, /error: no output folder at .*nope\n {2}fix: pass --dir/);
+    assert.match(cli.stderr, /error: no output folder at .*nope\n {2}fix: pass --embeddings/);
   });
 });

@@ -21,8 +21,8 @@ export const FIXTURE_IMAGES = resolve('test/fixtures/images');
 
 export interface RunFixture {
   root: string;
-  inputDir: string;
-  outputDir: string;
+  imagesDir: string;
+  embeddingsDir: string;
   modelsDir: string;
   /** A fresh copy of the pristine outputs in a new folder, to break without touching the original. */
   copy(name: string): Promise<string>;
@@ -31,17 +31,17 @@ export interface RunFixture {
 
 export async function createRunFixture(): Promise<RunFixture> {
   const root = await mkdtemp(join(tmpdir(), 'vc-validate-'));
-  const inputDir = join(root, 'images');
-  const outputDir = join(root, 'run');
+  const imagesDir = join(root, 'images');
+  const embeddingsDir = join(root, 'run');
   const modelsDir = join(root, 'models');
-  await cp(FIXTURE_IMAGES, join(inputDir, 'set'), {recursive: true});
+  await cp(FIXTURE_IMAGES, join(imagesDir, 'set'), {recursive: true});
   await mkdir(modelsDir);
   // One bad file, so the run records a failure as real runs do.
-  await writeFile(join(inputDir, 'broken.jpg'), 'not really a jpeg');
+  await writeFile(join(imagesDir, 'broken.jpg'), 'not really a jpeg');
   try {
     await embedImages({
-      inputDir,
-      outputDir,
+      imagesDir,
+      embeddingsDir,
       model: TINY_CLIP,
       modelsDir,
       dtype: 'fp32',
@@ -54,13 +54,13 @@ export async function createRunFixture(): Promise<RunFixture> {
   }
   return {
     root,
-    inputDir,
-    outputDir,
+    imagesDir,
+    embeddingsDir,
     modelsDir,
     async copy(name) {
       const target = join(root, name);
       // Links kept as they are (relative): fs.cp would point a copy's merged view back at the original's.
-      await cp(outputDir, target, {recursive: true, verbatimSymlinks: true});
+      await cp(embeddingsDir, target, {recursive: true, verbatimSymlinks: true});
       return target;
     },
     cleanup: () => rm(root, {recursive: true, force: true}),

@@ -62,7 +62,7 @@ export function createDownloadProcessor(): ShardProcessor {
           provider: 'urls',
           urlsFile,
           count: total,
-          outputDir: folder,
+          imagesDir: folder,
           workers: Math.min(record.downloadWorkers, total),
           signal,
           onEvent,

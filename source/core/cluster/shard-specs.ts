@@ -30,7 +30,7 @@ export interface ClusterSourceOptions {
   /** urls: the URL list file. */
   urls?: string;
   /** local: a folder every worker can read. */
-  inputDir?: string;
+  sourceDir?: string;
   picsumIds?: number[];
   seed?: string;
   picsumBaseUrl?: string;
@@ -140,8 +140,8 @@ export async function cutSource(options: ClusterSourceOptions, shardSize: number
       break;
     }
     case 'local': {
-      if (!options.inputDir) throw new UserError('--provider local needs a folder', 'pass --input-dir DIR');
-      const root = resolve(options.inputDir);
+      if (!options.sourceDir) throw new UserError('--provider local needs a folder', 'pass --from DIR');
+      const root = resolve(options.sourceDir);
       const names = cap(
         (await walkImageFiles(root)).files.map((file) => file.relative),
         options.count,

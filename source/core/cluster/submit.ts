@@ -50,7 +50,7 @@ export async function submitShards(options: SubmitOptions): Promise<SubmitReport
       width: source.width,
       height: source.height,
       urlTemplate: source.url,
-      outputDir: options.imagesDir,
+      imagesDir: options.imagesDir,
       seed: source.seed ?? '',
       runSeed: '',
       picsumBaseUrl: source.picsumBaseUrl ?? DEFAULT_PICSUM_URL,
@@ -67,7 +67,7 @@ export async function submitShards(options: SubmitOptions): Promise<SubmitReport
     await checkCollectionModel(embeddingsDir, {model: options.model, dtype: options.dtype});
     const cut = await cutSource(source, options.shardSize);
     const imagesDir =
-      source.provider === 'local' ? resolve(source.inputDir ?? '') : resolve(options.imagesDir);
+      source.provider === 'local' ? resolve(source.sourceDir ?? '') : resolve(options.imagesDir);
     const existing = (await queue.readRecord()) ?? (await readSubmission(embeddingsDir, cut.fingerprint));
     const firstShard = existing ? Number(existing.firstShard) : await nextShardNumber(embeddingsDir);
     const wanted: ClusterRecord = {

@@ -24,7 +24,7 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
   await checkProviderSettings(settings.provider);
   const {clock} = settings;
   const emit = (event: DownloadEvent) => options.onEvent?.(event);
-  const store = await ImageStore.open(settings.provider.outputDir, settings.pixelLimit);
+  const store = await ImageStore.open(settings.provider.imagesDir, settings.pixelLimit);
   const started = clock.now();
   const alreadyPresent = store.count;
   const toDownload = Math.max(0, settings.count - alreadyPresent);
@@ -65,7 +65,7 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
   emit({
     type: 'start',
     provider: settings.provider.provider,
-    outputDir: settings.provider.outputDir,
+    imagesDir: settings.provider.imagesDir,
     requested: settings.count,
     alreadyPresent,
     toDownload,
@@ -91,7 +91,7 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
     });
   }
   // Kept images stay valid (each was written atomically and indexed or adoptable); only the run stops.
-  if (run.fatalError !== null) throw asOutputWriteError(run.fatalError, settings.provider.outputDir);
+  if (run.fatalError !== null) throw asOutputWriteError(run.fatalError, settings.provider.imagesDir);
   if (isUserError(run.sourceError)) throw run.sourceError;
 
   const interrupted = options.signal?.aborted === true;
@@ -100,7 +100,7 @@ export async function downloadImages(options: DownloadRunOptions): Promise<Downl
   const final = totals.snapshot();
   const report = totals.report(final, {
     provider: settings.provider.provider,
-    outputDir: settings.provider.outputDir,
+    imagesDir: settings.provider.imagesDir,
     interrupted,
     stopReason,
     sourceError:

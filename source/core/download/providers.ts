@@ -20,8 +20,8 @@ export interface ProviderSettings {
   height: number;
   urlTemplate?: string;
   urlsFile?: string;
-  inputDir?: string;
-  outputDir: string;
+  sourceDir?: string;
+  imagesDir: string;
   picsumIds?: number[];
   /** --seed, or '' when none was given. */
   seed: string;
@@ -60,20 +60,17 @@ export async function checkProviderSettings(settings: ProviderSettings): Promise
     }
     checkBaseUrl(settings.unsplashApiUrl, 'VISUAL_CORTEX_UNSPLASH_API_URL');
   } else if (provider === 'local') {
-    if (!settings.inputDir)
-      throw new UserError('--provider local needs a folder to ingest', 'pass --input-dir DIR');
-    const info = await stat(settings.inputDir).catch(() => null);
+    if (!settings.sourceDir)
+      throw new UserError('--provider local needs a folder to ingest', 'pass --from DIR');
+    const info = await stat(settings.sourceDir).catch(() => null);
     if (!info?.isDirectory()) {
       throw new UserError(
-        `${settings.inputDir} is not a folder`,
-        'pass an existing folder of images to --input-dir',
+        `${settings.sourceDir} is not a folder`,
+        'pass an existing folder of images to --from',
       );
     }
-    if (resolve(settings.inputDir) === resolve(settings.outputDir)) {
-      throw new UserError(
-        '--input-dir and --output-dir are the same folder',
-        'ingest into a different --output-dir',
-      );
+    if (resolve(settings.sourceDir) === resolve(settings.imagesDir)) {
+      throw new UserError('--from and --images are the same folder', 'ingest into a different --images');
     }
   } else if (provider === 'picsum') {
     checkBaseUrl(settings.picsumBaseUrl, 'VISUAL_CORTEX_PICSUM_URL');
@@ -174,7 +171,7 @@ export async function* candidateSource(
       return;
     }
     case 'local': {
-      const root = resolve(settings.inputDir ?? '');
+      const root = resolve(settings.sourceDir ?? '');
       const names = (await readdir(root, {recursive: true})).filter(
         (name) => IMAGE_EXTENSIONS.has(extname(name).slice(1).toLowerCase()) && !/(^|[/\\])\./.test(name),
       );

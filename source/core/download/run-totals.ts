@@ -89,7 +89,7 @@ export class RunTotals {
     rest: Pick<
       DownloadReport,
       | 'provider'
-      | 'outputDir'
+      | 'imagesDir'
       | 'interrupted'
       | 'stopReason'
       | 'sourceError'
@@ -99,7 +99,7 @@ export class RunTotals {
   ): DownloadReport {
     return {
       provider: rest.provider,
-      outputDir: rest.outputDir,
+      imagesDir: rest.imagesDir,
       requested: totals.requested,
       alreadyPresent: totals.alreadyPresent,
       kept: totals.kept,

@@ -3,7 +3,9 @@
  * it ends with. Kept in one file so the dashboard and the commands can depend on them without the engine.
  */
 
-export type ProviderName = 'picsum' | 'unsplash' | 'custom' | 'urls' | 'local';
+import type {Provider} from '../enums.js';
+
+export type ProviderName = Provider;
 
 export interface DownloadTimeouts {
   /** TCP (and TLS) connect. */
@@ -35,9 +37,9 @@ export interface DownloadClock {
 
 export interface DownloadOptions {
   provider: ProviderName;
-  /** Total valid images wanted in outputDir, counting those already there. */
+  /** Total valid images wanted in imagesDir, counting those already there. */
   count: number;
-  outputDir: string;
+  imagesDir: string;
   width?: number;
   height?: number;
   workers?: number;
@@ -45,8 +47,8 @@ export interface DownloadOptions {
   urlTemplate?: string;
   /** urls: a text file, one URL a line; blank lines and # comments skipped. */
   urlsFile?: string;
-  /** local: the folder whose images are copied into outputDir. */
-  inputDir?: string;
+  /** local: the folder whose images are copied into imagesDir. */
+  sourceDir?: string;
   /** picsum: deterministic image ids (/id/{id}/{w}/{h}) instead of random images. */
   picsumIds?: number[];
   /** Makes picsum (/seed/...) and the {seed} placeholder deterministic. */
@@ -168,7 +170,7 @@ export type DownloadEvent =
   | {
       type: 'start';
       provider: ProviderName;
-      outputDir: string;
+      imagesDir: string;
       requested: number;
       alreadyPresent: number;
       toDownload: number;
@@ -192,11 +194,11 @@ export type DownloadEvent =
 
 export interface DownloadReport {
   provider: ProviderName;
-  outputDir: string;
+  imagesDir: string;
   requested: number;
   alreadyPresent: number;
   kept: number;
-  /** alreadyPresent + kept: the valid images now in outputDir. */
+  /** alreadyPresent + kept: the valid images now in imagesDir. */
   total: number;
   failed: number;
   failedByReason: Partial<Record<FailureReason, number>>;

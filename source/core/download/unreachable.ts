@@ -59,7 +59,7 @@ export function unreachableHint(provider: ProviderName): string {
     urls: 'check the hosts in the --urls file',
   };
   const others = [
-    'use images you have with --provider local --input-dir DIR',
+    'use images you have with --provider local --from DIR',
     ...(provider === 'urls' ? [] : ['a list of URLs with --provider urls --urls FILE']),
   ];
   return `check the network or the proxy, or ${mirror[provider] ?? 'use another provider'}; or ${others.join(', or ')}`;

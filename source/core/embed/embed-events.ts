@@ -25,7 +25,9 @@ export interface SyncSummary {
 }
 
 export interface EmbedReport {
-  outputDir: string;
+  /** Stopped by the signal: the rows embedded so far are committed and the outputs consistent. */
+  interrupted: boolean;
+  embeddingsDir: string;
   paths: OutputPaths;
   metadata: EmbedMetadata;
   sync: SyncSummary;

@@ -26,8 +26,8 @@ import {finishView} from './finish-view.js';
 import {createPipelineEmbedder} from './pipeline-embedder.js';
 
 export interface EmbedOptions {
-  inputDir: string;
-  outputDir: string;
+  imagesDir: string;
+  embeddingsDir: string;
   model: string;
   modelsDir: string;
   dtype: Dtype;
@@ -84,7 +84,7 @@ export async function embedImages(options: EmbedOptions & Control): Promise<Embe
     throw new UserError('interrupted before any image was embedded; nothing was written');
   const first = outcome.failures[0];
   throw new UserError(
-    `none of the ${outcome.failures.length} files in ${resolve(options.inputDir)} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
+    `none of the ${outcome.failures.length} files in ${resolve(options.imagesDir)} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`,
     'check that the folder holds images (JPEG, PNG, WebP, GIF, TIFF, AVIF)',
   );
 }
@@ -95,28 +95,28 @@ export async function syncImages(options: SyncOptions & Control): Promise<EmbedR
   const emit = options.onEvent ?? (() => {});
   const startedAt = now();
   const t0 = clock();
-  const inputDir = resolve(options.inputDir);
-  const outputDir = resolve(options.outputDir);
+  const imagesDir = resolve(options.imagesDir);
+  const embeddingsDir = resolve(options.embeddingsDir);
 
   // Before the walk and the model load, so a bad --output costs nothing.
-  await checkOutputFolder(outputDir);
+  await checkOutputFolder(embeddingsDir);
   // The streaming run's images folder may not exist yet: its downloads go there.
-  if (options.incoming) await mkdir(inputDir, {recursive: true});
-  const walk = await walkImageFiles(inputDir);
+  if (options.incoming) await mkdir(imagesDir, {recursive: true});
+  const walk = await walkImageFiles(imagesDir);
   emit({type: 'scanned', total: walk.files.length, skipped: walk.skipped});
   if (walk.files.length === 0 && !options.incoming) {
     throw new UserError(
-      `no images found in ${inputDir}${walk.skipped.length ? ` (${walk.skipped.length} skipped, e.g. ${walk.skipped[0]?.file}: ${walk.skipped[0]?.reason})` : ''}`,
+      `no images found in ${imagesDir}${walk.skipped.length ? ` (${walk.skipped.length} skipped, e.g. ${walk.skipped[0]?.file}: ${walk.skipped[0]?.reason})` : ''}`,
       "put images there, or fetch some with 'visual-cortex download'",
     );
   }
   // The lock comes before the model load: a second embed into the folder is refused at once.
   const writer: CollectionWriter = await openCollectionWriter({
-    embeddingsDir: outputDir,
+    embeddingsDir: embeddingsDir,
     shardSize: options.shardSize,
     replace: options.replace,
   }).catch((error: unknown) => {
-    throw asOutputWriteError(error, outputDir);
+    throw asOutputWriteError(error, embeddingsDir);
   });
 
   const ownEmbedder = options.embedder === undefined;
@@ -127,7 +127,7 @@ export async function syncImages(options: SyncOptions & Control): Promise<EmbedR
     embedder ??= await createPipelineEmbedder(options);
     const loadMs = clock() - t0;
     await writer.bind({
-      imagesDir: inputDir,
+      imagesDir: imagesDir,
       model: {
         name: embedder.modelName,
         path: embedder.modelDir,
@@ -183,7 +183,7 @@ export async function syncImages(options: SyncOptions & Control): Promise<EmbedR
       run,
       plan,
       walk,
-      inputDir,
+      imagesDir,
       ms: {load: loadMs, t0},
       startedAt,
       clock,
@@ -195,7 +195,7 @@ export async function syncImages(options: SyncOptions & Control): Promise<EmbedR
     return report;
   } catch (error) {
     await writer.discard();
-    throw asOutputWriteError(error, outputDir);
+    throw asOutputWriteError(error, embeddingsDir);
   } finally {
     try {
       await writer.close();

@@ -6,10 +6,10 @@
 
 import {availableParallelism} from 'node:os';
 import {UserError} from '../errors.js';
-import {DECODE_MODES, type DecodeMode, preprocessVersion, tensorLength} from '../image/clip-preprocess.js';
+import {type DecodeMode, preprocessVersion, tensorLength} from '../image/clip-preprocess.js';
 import {type Dtype, type ModelFolder, modelFileFor, openModelFolder} from '../model/model-folder.js';
 import type {SessionTuning} from '../runtime/inference-client.js';
-import {assertDeviceAvailable, DEVICES, type Device} from '../runtime/onnx.js';
+import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
 import {type AdaptiveSplit, createAdaptiveSplit} from './adaptive-split.js';
 import {DEFAULT_BATCH_SIZE, defaultBatchSize} from './batch-size.js';
 import {createCoreBudget} from './core-budget.js';
@@ -72,21 +72,7 @@ export interface EmbedderOptions {
   tuning?: SessionTuning;
 }
 
-export function parseDevice(value: string): Device {
-  if ((DEVICES as readonly string[]).includes(value)) return value as Device;
-  throw new UserError(
-    `unknown device '${value}'`,
-    `use --device ${DEVICES.join(' | ')} (cpu works everywhere)`,
-  );
-}
-
-export function parseDecodeMode(value: string): DecodeMode {
-  if ((DECODE_MODES as readonly string[]).includes(value)) return value as DecodeMode;
-  throw new UserError(
-    `unknown decode mode '${value}'`,
-    'use --decode exact (the reference pixels, the default) or --decode fast (reduced JPEG scale first)',
-  );
-}
+export {parseDecodeMode, parseDevice} from '../enums.js';
 
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
   const started = performance.now();

@@ -23,7 +23,7 @@ export interface FinishInput {
   run: StreamRun;
   plan: SyncPlan;
   walk: WalkResult;
-  inputDir: string;
+  imagesDir: string;
   /** load: the model load's milliseconds; t0: the clock at the run's start. */
   ms: {load: number; t0: number};
   startedAt: Date;
@@ -37,7 +37,7 @@ export async function finishView(input: FinishInput): Promise<EmbedReport> {
   const {writer, run, plan, clock} = input;
   const base = describeRun({
     embedder: input.embedder,
-    inputDir: input.inputDir,
+    imagesDir: input.imagesDir,
     counts: {
       // The files this run set out to embed: those an interrupted run never tried are the rest.
       // (a streaming run's downloads add files the plan did not know of: never fewer than were tried).
@@ -103,7 +103,8 @@ export async function finishView(input: FinishInput): Promise<EmbedReport> {
     files: {},
   };
   return {
-    outputDir: writer.dir,
+    interrupted: metadata.interrupted,
+    embeddingsDir: writer.dir,
     paths: viewPaths(writer.dir),
     metadata,
     sync: {

@@ -109,7 +109,7 @@ export function roundSeconds(ms: number): number {
 
 export interface RunFacts {
   embedder: Embedder;
-  inputDir: string;
+  imagesDir: string;
   /** inputs = every image file found; not_reached follows from it. */
   counts: Omit<EmbedMetadata['counts'], 'not_reached'>;
   failures: EmbedMetadata['failures'];
@@ -141,7 +141,7 @@ export function describeRun(facts: RunFacts): Omit<EmbedMetadata, 'files'> {
     intra_op_threads: embedder.intraOpThreads,
     inference_sessions: embedder.sessions,
     cpu_split: embedder.split(),
-    input_dir: facts.inputDir,
+    input_dir: facts.imagesDir,
     counts: {...counts, not_reached: counts.inputs - counts.ok - counts.failed},
     failures: facts.failures,
     timings_seconds: {

@@ -22,16 +22,16 @@ export interface OutputPaths {
   metadata: string;
 }
 
-export function outputPaths(outputDir: string): OutputPaths {
+export function outputPaths(embeddingsDir: string): OutputPaths {
   return {
-    embeddings: join(outputDir, OUTPUT_FILES.embeddings),
-    filenames: join(outputDir, OUTPUT_FILES.filenames),
-    metadata: join(outputDir, OUTPUT_FILES.metadata),
+    embeddings: join(embeddingsDir, OUTPUT_FILES.embeddings),
+    filenames: join(embeddingsDir, OUTPUT_FILES.filenames),
+    metadata: join(embeddingsDir, OUTPUT_FILES.metadata),
   };
 }
 
 export async function writeEmbeddingOutputs(
-  outputDir: string,
+  embeddingsDir: string,
   /** `vectors`: one row-major matrix, or the rows already streamed to disk (committed here, before the others). */
   rows: {
     vectors: Float32Array | Float32NpyStream;
@@ -46,11 +46,11 @@ export async function writeEmbeddingOutputs(
   if (rows.filenames.length !== rows.count) throw new Error('filenames and rows are not aligned');
   if (vectors instanceof Float32NpyStream && vectors.rows !== rows.count)
     throw new Error('row count does not match');
-  const paths = outputPaths(outputDir);
+  const paths = outputPaths(embeddingsDir);
   // The three renames make one set: a forced quit lets them finish rather than leave a mixed or partial set.
   return asCommit(async () => {
     // Every writer of the set removes what crashed writers left (the stream does too, as it starts).
-    await removeStaleTempFiles(outputDir);
+    await removeStaleTempFiles(embeddingsDir);
     let embeddings: FileFingerprint;
     if (vectors instanceof Float32NpyStream) {
       embeddings = await vectors.commit(paths.embeddings);

@@ -21,12 +21,9 @@ export {type PreprocessConfig, parsePreprocessorConfig, tensorLength} from './pr
 /** Changes whenever output pixels could change for the same input and config (part of cache keys). */
 export const PREPROCESS_VERSION = 'clip-preprocess-2';
 
-/**
- * `exact`: the reference's pixels. `fast`: JPEGs decoded at a reduced DCT scale first (decode-image.ts), then the
- * same resampler; close to the reference, not equal (docs/fidelity.md, "Fast decode").
- */
-export type DecodeMode = 'exact' | 'fast';
-export const DECODE_MODES: readonly DecodeMode[] = ['exact', 'fast'];
+import type {DecodeMode} from '../enums.js';
+
+export {DECODE_MODES, type DecodeMode} from '../enums.js';
 
 /** The preprocessing version for a decode mode: fast and exact vectors never share a cache key. */
 export function preprocessVersion(decode: DecodeMode): string {

@@ -47,10 +47,13 @@ export interface PullOptions {
 }
 
 export interface PullResult {
+  /** Stopped by the signal: the files fetched so far stay staged and the next pull resumes from them. */
+  interrupted: boolean;
   name: string;
   repo: string;
   dir: string;
-  manifest: ModelManifest;
+  /** The installed model's manifest; null when a stop came before anything was installed. */
+  manifest: ModelManifest | null;
   downloaded: string[];
   reused: string[];
   alreadyInstalled: boolean;

@@ -83,6 +83,7 @@ async function pullUnlocked(options: PullOptions, ref: ModelRef): Promise<PullRe
   if (extending && wanted.length === 0) {
     emit({type: 'installed', name: ref.name, dir, manifest: existing});
     return {
+      interrupted: false,
       name: ref.name,
       repo: ref.repo,
       dir,
@@ -130,7 +131,18 @@ async function pullUnlocked(options: PullOptions, ref: ModelRef): Promise<PullRe
     }
   } catch (error) {
     await removeIfEmpty(stagingDir);
-    throw error;
+    // A graceful stop is a report, not an error: the staged files make the next pull resume.
+    if (!options.signal?.aborted) throw error;
+    return {
+      interrupted: true,
+      name: ref.name,
+      repo: ref.repo,
+      dir,
+      manifest: existing,
+      downloaded,
+      reused: [...keep.keys()],
+      alreadyInstalled: false,
+    };
   } finally {
     if (!options.client) await client.close();
   }
@@ -138,6 +150,7 @@ async function pullUnlocked(options: PullOptions, ref: ModelRef): Promise<PullRe
   const manifest = await installStaged(target, state, keep);
   emit({type: 'installed', name: ref.name, dir, manifest});
   return {
+    interrupted: false,
     name: ref.name,
     repo: ref.repo,
     dir,

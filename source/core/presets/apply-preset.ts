@@ -1,4 +1,5 @@
 import {UserError} from '../errors.js';
+import {flagOf} from '../run/run-setup.js';
 import {
   openPresetStore,
   type PresetStoreOptions,
@@ -59,8 +60,9 @@ function coerce(presetName: string, name: string, value: PresetValue, spec: Flag
   );
 }
 
+/** The flag a preset key stands for, without the dashes (`imagesDir` → `images`). */
 export function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`);
+  return flagOf(name).slice(2);
 }
 
 /** Loads the named preset and applies it; a missing preset is a UserError that lists what exists. */

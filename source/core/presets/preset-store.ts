@@ -42,6 +42,24 @@ interface StoredShape {
   presets: Record<string, {values: PresetValues; savedAt: string}>;
 }
 
+/** Keys presets were saved with before the folders got one name each (issue 23): old key → current key. */
+const RENAMED_KEYS: Readonly<Record<string, string>> = {outputDir: 'imagesDir', inputDir: 'sourceDir'};
+
+/**
+ * A preset's values with old keys read as their current names. Only on read: the file keeps what was saved
+ * until the user saves that preset again.
+ */
+export function migratePresetValues(values: PresetValues): PresetValues {
+  const migrated: PresetValues = {};
+  for (const [key, value] of Object.entries(values)) {
+    const current = RENAMED_KEYS[key] ?? key;
+    // A value saved under the current name wins over one under an old name.
+    if (current !== key && Object.hasOwn(values, current)) continue;
+    migrated[current] = value;
+  }
+  return migrated;
+}
+
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Why a preset name cannot be used, or undefined when it is fine. */
@@ -90,12 +108,12 @@ export function openPresetStore(options: PresetStoreOptions = {}): PresetStore {
     path,
     list() {
       return Object.entries(read().presets)
-        .map(([name, entry]) => ({name, ...entry}))
+        .map(([name, entry]) => ({name, ...entry, values: migratePresetValues(entry.values)}))
         .sort((a, b) => a.name.localeCompare(b.name));
     },
     get(name) {
       const entry = read().presets[name];
-      return entry === undefined ? undefined : {name, ...entry};
+      return entry === undefined ? undefined : {name, ...entry, values: migratePresetValues(entry.values)};
     },
     save(name, values, now = new Date()) {
       const problem = presetNameProblem(name);

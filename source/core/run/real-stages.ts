@@ -6,14 +6,14 @@ import type {EmbeddingCachePort} from '../embed/cache-port.js';
 import {syncImages} from '../embed/embed-images.js';
 import {checkOutputFolder} from '../fs/output-folder.js';
 import {openModelFolder, resolveModelsDir} from '../model/model-folder.js';
-import {assertDeviceAvailable, type Device} from '../runtime/onnx.js';
+import {assertDeviceAvailable} from '../runtime/onnx.js';
 import type {EmbedStageReport} from './embed-stage.js';
 import type {RunSetup} from './run-setup.js';
 import type {EmbedStageContext, RunStages} from './stages.js';
 
 export const realStages: RunStages = {
   async preflight(setup, context) {
-    assertDeviceAvailable(setup.device as Device);
+    assertDeviceAvailable(setup.device);
     await openModelFolder(setup.model, {
       modelsDir: resolveModelsDir(context.modelsDir, context.env),
       dtype: setup.dtype,
@@ -26,30 +26,34 @@ export const realStages: RunStages = {
       ...downloadEnvironment(context.env),
       provider: setup.provider,
       count: setup.count,
-      outputDir: setup.outputDir,
+      imagesDir: setup.imagesDir,
       width: setup.width,
       height: setup.height,
       workers: setup.workers,
       ...(setup.url ? {urlTemplate: setup.url} : {}),
       ...(setup.urls ? {urlsFile: setup.urls} : {}),
-      ...(setup.inputDir ? {inputDir: setup.inputDir} : {}),
+      ...(setup.sourceDir ? {sourceDir: setup.sourceDir} : {}),
       ...(setup.maxAttempts > 0 ? {maxAttempts: setup.maxAttempts} : {}),
       ...(setup.maxSeconds > 0 ? {maxSeconds: setup.maxSeconds} : {}),
+      ...setup.download,
       signal: context.signal,
       onEvent: context.onEvent,
       onKept: context.onKept,
     });
   },
   async embed(setup, context) {
-    // Threads, sessions and the preprocessing split are embed's defaults: the download's workers wait on the
-    // network on this thread's event loop, so the cores stay the embedder's (docs/performance.md, Streaming run).
+    // Threads, sessions and the preprocessing split are embed's defaults unless given: the download's workers wait
+    // on the network on this thread's event loop, so the cores stay the embedder's (docs/performance.md).
     // Like `embed`: a resumed run takes what the killed or stopped one embedded from the cache.
+    const {cache: useCache = true, cacheFile} = setup.embed ?? {};
     const cache =
-      context.cache === undefined
-        ? openEmbeddingCache(resolveCachePath(undefined, context.env))
-        : context.cache;
+      context.cache !== undefined
+        ? (context.cache ?? undefined)
+        : useCache
+          ? openEmbeddingCache(resolveCachePath(cacheFile, context.env))
+          : undefined;
     try {
-      return await embedStage(setup, context, cache ?? undefined);
+      return await embedStage(setup, context, cache);
     } finally {
       if (context.cache === undefined) cache?.close();
     }
@@ -61,16 +65,18 @@ async function embedStage(
   context: EmbedStageContext,
   cache: EmbeddingCachePort | undefined,
 ): Promise<EmbedStageReport> {
+  const {cache: _useCache, cacheFile: _cacheFile, ...tuning} = setup.embed ?? {};
   const outcome = await syncImages({
-    inputDir: setup.outputDir,
-    outputDir: setup.embeddingsDir,
+    imagesDir: setup.imagesDir,
+    embeddingsDir: setup.embeddingsDir,
     model: setup.model,
     modelsDir: resolveModelsDir(context.modelsDir, context.env),
     dtype: setup.dtype,
-    device: setup.device as Device,
+    device: setup.device,
     batchSize: setup.batchSize,
+    ...tuning,
     cache,
-    shardSize: context.shardSize,
+    shardSize: context.shardSize ?? tuning.shardSize,
     incoming: context.incoming,
     incomingExpected: context.incomingExpected,
     signal: context.signal,

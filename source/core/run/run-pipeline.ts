@@ -70,7 +70,9 @@ export interface RunPipelineOptions {
  */
 export const KEPT_QUEUE = 1024;
 
-export async function runPipeline(setup: RunSetup, options: RunPipelineOptions): Promise<RunReport> {
+/** The job contract: the set-up and the controls in one object; a graceful stop returns `interrupted: true`. */
+export async function runPipeline(options: RunSetup & RunPipelineOptions): Promise<RunReport> {
+  const setup: RunSetup = options;
   const emit = options.onEvent ?? (() => {});
   const now = options.now ?? (() => new Date());
   const stages = options.stages ?? (await import('./real-stages.js')).realStages;
@@ -147,7 +149,7 @@ export async function runPipeline(setup: RunSetup, options: RunPipelineOptions):
     const report: RunReport = {
       interrupted: stoppedDuring !== null || Boolean(download?.interrupted) || Boolean(embed?.interrupted),
       stoppedDuring,
-      imagesDir: setup.outputDir,
+      imagesDir: setup.imagesDir,
       embeddingsDir: setup.embeddingsDir,
       download,
       embed,
@@ -177,8 +179,8 @@ function refuseEmptyRun(setup: RunSetup, download: DownloadReport, embed: EmbedS
   const first = embed.failures[0];
   throw new UserError(
     embed.failed > 0
-      ? `none of the ${embed.failed} images in ${setup.outputDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`
-      : `no images to embed in ${setup.outputDir}: the download kept none`,
-    'check the source (--provider, --url, --urls, --input-dir) and that the folder holds images',
+      ? `none of the ${embed.failed} images in ${setup.imagesDir} could be embedded${first ? ` (e.g. ${first.file}: ${first.reason})` : ''}; nothing was written`
+      : `no images to embed in ${setup.imagesDir}: the download kept none`,
+    'check the source (--provider, --url, --urls, --from) and that the folder holds images',
   );
 }

@@ -2,15 +2,17 @@
  * What a `run` needs (download then embed), its defaults and the validation of every field. Shared by the
  * `run` command (flags) and the dashboard's set-up screen (inline validation), so both agree.
  */
+import type {DownloadOptions} from '../download/types.js';
 import {DEFAULT_BATCH_SIZE} from '../embed/batch-size.js';
+import type {EmbedOptions} from '../embed/embed-images.js';
+import {DEVICES, type Device, DTYPES, type Dtype, PROVIDERS, type Provider} from '../enums.js';
 import {UserError} from '../errors.js';
 
-export const PROVIDERS = ['picsum', 'unsplash', 'custom', 'urls', 'local'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-export const DTYPES = ['fp32', 'q8', 'fp16'] as const;
-export type RunDtype = (typeof DTYPES)[number];
+export {DTYPES, PROVIDERS, type Provider};
+export type RunDtype = Dtype;
 
-export interface RunSetup {
+/** The set-up screen's fields. */
+export interface RunSetupFields {
   provider: Provider;
   count: number;
   width: number;
@@ -20,23 +22,68 @@ export interface RunSetup {
   url: string;
   /** Text file of URLs, one per line (provider urls). */
   urls: string;
-  /** Folder to ingest (provider local). */
-  inputDir: string;
+  /** Folder whose images are copied into the images folder (provider local; `--from`). */
+  sourceDir: string;
   /** 0 = no limit. */
   maxAttempts: number;
   /** 0 = no limit. */
   maxSeconds: number;
-  /** Where images are downloaded to and embedded from. */
-  outputDir: string;
-  /** Where image_embeddings.npy, image_filenames.npy and metadata.json go. */
+  /** Where images are downloaded to and embedded from (`--images`). */
+  imagesDir: string;
+  /** Where image_embeddings.npy, image_filenames.npy and metadata.json go (`--embeddings`). */
   embeddingsDir: string;
   model: string;
-  dtype: RunDtype;
-  device: string;
+  dtype: Dtype;
+  device: Device;
   batchSize: number;
 }
 
-export const RUN_DEFAULTS: Readonly<RunSetup> = {
+/** Download options beyond the set-up screen's (--min-bytes, --retries, ...), already checked. */
+export type DownloadTuning = Partial<
+  Pick<
+    DownloadOptions,
+    | 'picsumIds'
+    | 'seed'
+    | 'sleepOkSeconds'
+    | 'sleepFailSeconds'
+    | 'minBytes'
+    | 'maxBytes'
+    | 'retry'
+    | 'timeouts'
+    | 'unsplashAccessKey'
+    | 'picsumBaseUrl'
+    | 'unsplashApiUrl'
+  >
+>;
+
+/** Embed options beyond the set-up screen's (--threads, --no-cache, ...), already checked. */
+export type EmbedTuning = Partial<
+  Pick<EmbedOptions, 'threads' | 'sessions' | 'decode' | 'shardSize' | 'mergedView' | 'replace'>
+> & {
+  /** Reuse and fill the embedding cache (default true). */
+  cache?: boolean;
+  /** The cache's path (default $VISUAL_CORTEX_CACHE, else the user's cache folder). */
+  cacheFile?: string;
+};
+
+export interface RunSetup extends RunSetupFields {
+  download?: DownloadTuning;
+  embed?: EmbedTuning;
+}
+
+/** The flag of a field where it is not the field's name in kebab-case. */
+const FIELD_FLAGS: Partial<Record<string, string>> = {
+  imagesDir: 'images',
+  embeddingsDir: 'embeddings',
+  sourceDir: 'from',
+};
+
+/** `imagesDir` → `--images`, `batchSize` → `--batch-size`: the flag users type for a field or flag key. */
+export function flagOf(field: string): string {
+  return `--${FIELD_FLAGS[field] ?? field.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`)}`;
+}
+
+export const RUN_DEFAULTS: Readonly<RunSetupFields> = {
   provider: 'picsum',
   count: 100,
   width: 1024,
@@ -44,10 +91,10 @@ export const RUN_DEFAULTS: Readonly<RunSetup> = {
   workers: 8,
   url: '',
   urls: '',
-  inputDir: '',
+  sourceDir: '',
   maxAttempts: 0,
   maxSeconds: 0,
-  outputDir: 'data/images',
+  imagesDir: 'data/images',
   embeddingsDir: 'data/embeddings',
   model: 'ViT-B-32',
   dtype: 'fp32',
@@ -55,7 +102,7 @@ export const RUN_DEFAULTS: Readonly<RunSetup> = {
   batchSize: DEFAULT_BATCH_SIZE,
 };
 
-export type RunField = keyof RunSetup;
+export type RunField = keyof RunSetupFields;
 
 /** The fields that matter for a provider (the others are hidden in the set-up screen). */
 export function fieldsForProvider(provider: Provider): RunField[] {
@@ -65,7 +112,7 @@ export function fieldsForProvider(provider: Provider): RunField[] {
       : provider === 'urls'
         ? ['urls']
         : provider === 'local'
-          ? ['inputDir']
+          ? ['sourceDir']
           : [];
   const size: RunField[] = provider === 'urls' || provider === 'local' ? [] : ['width', 'height'];
   return [
@@ -76,7 +123,7 @@ export function fieldsForProvider(provider: Provider): RunField[] {
     'workers',
     'maxAttempts',
     'maxSeconds',
-    'outputDir',
+    'imagesDir',
     'model',
     'dtype',
     'device',
@@ -118,15 +165,16 @@ export function runFieldProblem(field: RunField, setup: RunSetup): string | unde
       return setup.provider === 'urls' && setup.urls.trim() === ''
         ? 'enter the path of a file of URLs'
         : undefined;
-    case 'inputDir':
-      return setup.provider === 'local' && setup.inputDir.trim() === ''
+    case 'sourceDir':
+      return setup.provider === 'local' && setup.sourceDir.trim() === ''
         ? 'enter the folder to ingest'
         : undefined;
-    case 'outputDir':
+    case 'imagesDir':
     case 'embeddingsDir':
     case 'model':
-    case 'device':
       return String(value).trim() === '' ? 'must not be empty' : undefined;
+    case 'device':
+      return DEVICES.includes(setup.device) ? undefined : `choose one of ${DEVICES.join(', ')}`;
     default:
       return undefined;
   }
@@ -143,7 +191,7 @@ export function runSetupProblems(setup: RunSetup): FieldProblem[] {
     const problem = runFieldProblem(field, setup);
     if (problem) problems.push({field, problem});
   }
-  if (setup.provider !== 'local' && setup.outputDir.trim() !== '' && setup.outputDir === setup.embeddingsDir)
+  if (setup.provider !== 'local' && setup.imagesDir.trim() !== '' && setup.imagesDir === setup.embeddingsDir)
     problems.push({field: 'embeddingsDir', problem: 'use a directory other than the images directory'});
   return problems;
 }
@@ -152,7 +200,7 @@ export function runSetupProblems(setup: RunSetup): FieldProblem[] {
 export function assertRunSetup(setup: RunSetup): void {
   const problems = runSetupProblems(setup);
   if (problems.length === 0) return;
-  const flag = (field: string) => `--${field.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`)}`;
+  const flag = flagOf;
   throw new UserError(
     `invalid options: ${problems.map((entry) => `${flag(entry.field)}`).join(', ')}`,
     problems.map((entry) => `${flag(entry.field)}: ${entry.problem}`).join('; '),

@@ -4,7 +4,6 @@
  */
 import {DOWNLOAD_DEFAULTS} from '../download/settings.js';
 import type {DownloadReport, FailureReason, StopReason} from '../download/types.js';
-import {RUN_DEFAULTS} from './run-setup.js';
 
 interface Advice {
   /** What happened, in a few words. */
@@ -15,8 +14,8 @@ interface Advice {
 }
 
 const CHECK_SOURCE: Omit<Advice, 'cause'> = {
-  fix: 'check the source: --url, --urls or --input-dir',
-  flags: ['--url', '--urls', '--input-dir'],
+  fix: 'check the source: --url, --urls or --from',
+  flags: ['--url', '--urls', '--from'],
 };
 const FEWER_WORKERS: Omit<Advice, 'cause'> = {
   fix: 'try again later (the run resumes), or with fewer --workers',
@@ -65,7 +64,7 @@ const BY_FAILURE: Record<FailureReason, Advice> = {
     fix: 'ask for smaller images (--width, --height)',
     flags: ['--width', '--height'],
   },
-  'read-error': {cause: 'files that could not be read', fix: 'check --input-dir', flags: ['--input-dir']},
+  'read-error': {cause: 'files that could not be read', fix: 'check --from', flags: ['--from']},
   'bad-url': {cause: 'lines that are not http(s) URLs', fix: 'fix the --urls file', flags: ['--urls']},
 };
 
@@ -78,8 +77,8 @@ const BY_STOP: Partial<Record<StopReason, Advice>> = {
   'time-budget': {cause: 'the time budget was spent', fix: 'raise --max-seconds S', flags: ['--max-seconds']},
   exhausted: {
     cause: 'the source has no more images',
-    fix: 'a larger source (--urls, --input-dir) or a smaller --count',
-    flags: ['--urls', '--input-dir', '--count'],
+    fix: 'a larger source (--urls, --from) or a smaller --count',
+    flags: ['--urls', '--from', '--count'],
   },
 };
 
@@ -96,10 +95,9 @@ export function endedShort(download: DownloadReport | null | undefined): boolean
   return download != null && explainShortfall(download) !== null;
 }
 
-/** Whether `run` (and the dashboard) take a flag; the others belong to `download`. */
-export function runTakesFlag(flag: string): boolean {
-  const name = flag.replace(/^--/, '').replace(/-([a-z])/g, (_, char: string) => char.toUpperCase());
-  return name in RUN_DEFAULTS;
+/** Whether `run` (and the dashboard) take a flag: every download option, since they share one definition. */
+export function runTakesFlag(_flag: string): boolean {
+  return true;
 }
 
 /**

@@ -6,11 +6,11 @@
  */
 import {createRequire} from 'node:module';
 import * as ort from 'onnxruntime-node';
+import {DEVICES, type Device} from '../enums.js';
 import {UserError} from '../errors.js';
 import {identityGraph} from './probe-graph.js';
 
-export const DEVICES = ['cpu', 'cuda', 'coreml', 'dml', 'webgpu'] as const;
-export type Device = (typeof DEVICES)[number];
+export {DEVICES, type Device};
 
 export interface DeviceAvailability {
   device: Device;

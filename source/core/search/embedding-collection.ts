@@ -51,7 +51,7 @@ async function readOutput(dir: string, name: string): Promise<Buffer> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(
       `no ${name} in ${dir}${code === 'ENOENT' ? '' : ` (${code})`}`,
-      'run `visual-cortex embed` first, or point --dir at a folder of outputs',
+      'run `visual-cortex embed` first, or point --embeddings at a folder of outputs',
     );
   }
 }

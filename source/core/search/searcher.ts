@@ -114,7 +114,7 @@ async function pickIndex(
     embeddingsSha256: collection.embeddingsSha256,
   });
   if (loaded.status === 'ready') return {index: loaded.index, meta: loaded.meta};
-  const rebuild = `visual-cortex search --build-index --dir ${collection.dir}`;
+  const rebuild = `visual-cortex search --build-index --embeddings ${collection.dir}`;
   if (choice === 'hnsw') {
     throw new UserError(
       loaded.status === 'missing'

@@ -76,13 +76,13 @@ async function checkFilenames(outputs: LoadedOutputs, findings: Findings): Promi
   if (escaping.length)
     findings.fail(`${escaping.length} filenames are not relative to input_dir: ${listSome(escaping)}`);
 
-  const inputDir = outputs.metadata.input_dir;
-  if (typeof inputDir !== 'string' || inputDir === '') {
+  const imagesDir = outputs.metadata.input_dir;
+  if (typeof imagesDir !== 'string' || imagesDir === '') {
     findings.fail('metadata.json has no input_dir, so the files cannot be found');
     return undefined;
   }
   const present = await mapWithConcurrency(filenames, STAT_CONCURRENCY, (name) =>
-    stat(join(inputDir, name)).then(
+    stat(join(imagesDir, name)).then(
       (info) => info.isFile(),
       () => false,
     ),
@@ -90,12 +90,12 @@ async function checkFilenames(outputs: LoadedOutputs, findings: Findings): Promi
   const missing = filenames.filter((_, row) => !present[row]);
   if (missing.length)
     findings.fail(
-      `${missing.length} of ${filenames.length} files are missing under ${inputDir}: ${listSome(missing)}`,
+      `${missing.length} of ${filenames.length} files are missing under ${imagesDir}: ${listSome(missing)}`,
     );
   if (!empty.length && !duplicates.size && !escaping.length && !missing.length) {
-    findings.ok(`${filenames.length} filenames unique, aligned, and present under ${inputDir}`);
+    findings.ok(`${filenames.length} filenames unique, aligned, and present under ${imagesDir}`);
   }
-  return inputDir;
+  return imagesDir;
 }
 
 function cosine(vector: Float32Array, matrix: Float32Array, row: number, columns: number): number {
@@ -115,7 +115,7 @@ function cosine(vector: Float32Array, matrix: Float32Array, row: number, columns
 async function spotCheck(
   context: CheckContext,
   matrix: Float32Array,
-  inputDir: string,
+  imagesDir: string,
   progress: (message: string) => void,
   findings: Findings,
 ): Promise<void> {
@@ -147,7 +147,7 @@ async function spotCheck(
     context.signal.throwIfAborted();
     const name = filenames[row] ?? '';
     progress(`re-embedding ${step + 1}/${picked.length}: ${name}`);
-    const [result] = await embedder.embedFiles([{id: name, data: join(inputDir, name)}], context.signal);
+    const [result] = await embedder.embedFiles([{id: name, data: join(imagesDir, name)}], context.signal);
     if (!result?.ok) {
       findings.fail(
         `spot check could not re-embed ${name}: ${result && !result.ok ? result.reason : 'no result'}`,
@@ -178,8 +178,8 @@ export async function checkEmbeddings(
   const matrix = matrixOf(outputs, findings);
   if (matrix) checkRows(matrix, outputs, findings);
   progress('checking files');
-  const inputDir = await checkFilenames(outputs, findings);
-  if (matrix && inputDir !== undefined) await spotCheck(context, matrix, inputDir, progress, findings);
+  const imagesDir = await checkFilenames(outputs, findings);
+  if (matrix && imagesDir !== undefined) await spotCheck(context, matrix, imagesDir, progress, findings);
   return findings.finish(
     `${outputs.rows} unit rows, filenames aligned; spot check of ${Math.min(context.sample, outputs.rows)} matches`,
   );

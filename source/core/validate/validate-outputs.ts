@@ -46,7 +46,7 @@ async function assertOutputDir(dir: string): Promise<void> {
   if (!info?.isDirectory()) {
     throw new UserError(
       `no output folder at ${dir}`,
-      "pass --dir with the folder 'visual-cortex embed' wrote to (default data/embeddings)",
+      "pass --embeddings with the folder 'visual-cortex embed' wrote to (default data/embeddings)",
     );
   }
 }
