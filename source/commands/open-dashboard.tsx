@@ -53,11 +53,11 @@ export async function openDashboard(
       }),
     async validate(embeddingsDir, control) {
       const {validateOutputs} = await import('../core/validate/validate-outputs.js');
-      return validateOutputs({dir: embeddingsDir, modelsDir, ...control});
+      return validateOutputs({embeddingsDir, modelsDir, ...control});
     },
     async openSearch(embeddingsDir) {
       const {createSearcher} = await import('../core/search/searcher.js');
-      const searcher = await createSearcher({dir: embeddingsDir, modelsDir});
+      const searcher = await createSearcher({embeddingsDir, modelsDir});
       const {screenSearch, searchThumbnails} = await import('./search-thumbnails.js');
       return {
         search: screenSearch(searcher, 20),

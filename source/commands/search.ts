@@ -118,7 +118,7 @@ export const searchCommand = defineCommand({
     if (flags.buildIndex) {
       const quiet = flags.json || flags.pathsOnly;
       if (!flags.json) io.stderr.write(`building the HNSW index for ${dir}…\n`);
-      const meta = await buildSearchIndex({dir, signal});
+      const meta = await buildSearchIndex({embeddingsDir: dir, signal});
       report.builtIndex = meta;
       if (!quiet) {
         const recall = meta.recall;
@@ -141,7 +141,7 @@ export const searchCommand = defineCommand({
     // Images are read and checked before the models load, so a bad path or link fails at once.
     const resolved = await readQuerySources(query!, {signal});
     const searcher = await createSearcher({
-      dir,
+      embeddingsDir: dir,
       modelsDir: resolveModelsDir(flags.modelsDir, env),
       model: flags.model,
       dtype: flags.dtype ? parseDtype(flags.dtype) : undefined,

@@ -87,7 +87,7 @@ export const serveCommand = defineCommand({
     let backend: Awaited<ReturnType<typeof openCollectionBackend>>;
     try {
       backend = await openCollectionBackend({
-        dir: flags.embeddingsDir,
+        embeddingsDir: flags.embeddingsDir,
         modelsDir: resolveModelsDir(flags.modelsDir, env),
         model: flags.model,
         index: flags.index as IndexChoice,

@@ -81,7 +81,7 @@ export const validateCommand = defineCommand({
   async run({flags, io, signal, env}) {
     const json = Boolean(flags.json);
     const report = await validateOutputs({
-      dir: flags.embeddingsDir,
+      embeddingsDir: flags.embeddingsDir,
       modelsDir: resolveModelsDir(flags.modelsDir, env),
       model: flags.model || undefined,
       sample: flags.sample,

@@ -16,7 +16,7 @@ import {BadQueryError, clientQuery, type ServeBackend} from './backend.js';
 import {duplicatesService} from './duplicates-service.js';
 
 export interface CollectionBackendOptions {
-  dir: string;
+  embeddingsDir: string;
   modelsDir: string;
   model?: string;
   index?: IndexChoice;
@@ -24,9 +24,9 @@ export interface CollectionBackendOptions {
 }
 
 export async function openCollectionBackend(options: CollectionBackendOptions): Promise<ServeBackend> {
-  const live = await openLiveCollection({...options, embeddingsDir: options.dir});
+  const live = await openLiveCollection({...options, embeddingsDir: options.embeddingsDir});
   // Duplicates are found from a collection's shards; a folder of plain outputs has none to scan.
-  const sharded = await isCollection(options.dir);
+  const sharded = await isCollection(options.embeddingsDir);
 
   const asBadQuery = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -66,7 +66,7 @@ export async function openCollectionBackend(options: CollectionBackendOptions): 
         return undefined;
       return candidate;
     },
-    ...(sharded ? {duplicates: duplicatesService(options.dir)} : {}),
+    ...(sharded ? {duplicates: duplicatesService(options.embeddingsDir)} : {}),
     async embedUploads(files) {
       try {
         return await live.append(files);

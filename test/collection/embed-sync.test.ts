@@ -76,7 +76,12 @@ test('embed syncs: new files appended, deleted and changed ones tombstoned, unch
   for (const [file, row] of fresh) assert.deepEqual(synced.get(file), row, file);
   assert.deepEqual(await leftovers(embeddingsDir), []);
 
-  const report = await runValidation({dir: embeddingsDir, modelsDir: join(work, 'none'), sample: 2, seed: 1});
+  const report = await runValidation({
+    embeddingsDir,
+    modelsDir: join(work, 'none'),
+    sample: 2,
+    seed: 1,
+  });
   assert.ok(report.passed, JSON.stringify(report.checks.filter((check) => check.status !== 'passed')));
   const structure = report.checks[0]!.details.map((detail) => detail.message).join('\n');
   assert.match(structure, /collection: 4 shards, 8 live rows, 2 tombstones, checksums match/);
@@ -113,7 +118,11 @@ test('--no-merged-view: search and validate work from the shards alone; merge wr
   const report = await embedImages(options({embeddingsDir, mergedView: false}));
   assert.equal(report.sync.viewWritten, false);
   await assert.rejects(readFile(join(embeddingsDir, 'image_embeddings.npy')), {code: 'ENOENT'});
-  const searcher = await createSearcher({dir: embeddingsDir, modelsDir: join(work, 'none'), model: tinyClip});
+  const searcher = await createSearcher({
+    embeddingsDir,
+    modelsDir: join(work, 'none'),
+    model: tinyClip,
+  });
   try {
     assert.equal(searcher.count, 8);
     const [best] = await searcher.search(`image:${join(fixtureImages, 'webp_256.webp')}`, 1);
@@ -122,7 +131,7 @@ test('--no-merged-view: search and validate work from the shards alone; merge wr
     await searcher.close();
   }
   const validation = await runValidation({
-    dir: embeddingsDir,
+    embeddingsDir,
     modelsDir: join(work, 'none'),
     sample: 2,
     seed: 3,
@@ -135,7 +144,7 @@ test('--no-merged-view: search and validate work from the shards alone; merge wr
     validation.checks[0]!.details.map((detail) => detail.message).join('\n'),
     /no merged view .* the checks read the shards/,
   );
-  const merged = await mergeCollection({embeddingsDir: embeddingsDir});
+  const merged = await mergeCollection({embeddingsDir});
   assert.equal(merged.liveRows, 8);
   assert.ok((await readFile(join(embeddingsDir, 'image_embeddings.npy'))).length > 8 * 512 * 4);
 });

@@ -40,8 +40,8 @@ test("search and serve refuse plain outputs whose files come from two runs (meta
   // What a kill between the renames of an earlier version left: new names and metadata, old rows.
   await copyFile(join(older, 'image_embeddings.npy'), join(mixed, 'image_embeddings.npy'));
   for (const open of [
-    () => createSearcher({dir: mixed, modelsDir: 'test/fixtures'}),
-    () => openCollectionBackend({dir: mixed, modelsDir: 'test/fixtures'}),
+    () => createSearcher({embeddingsDir: mixed, modelsDir: 'test/fixtures'}),
+    () => openCollectionBackend({embeddingsDir: mixed, modelsDir: 'test/fixtures'}),
   ])
     await assert.rejects(open(), (error: Error & {hint?: string}) => {
       assert.equal(error.name, 'UserError');
@@ -52,7 +52,7 @@ test("search and serve refuse plain outputs whose files come from two runs (meta
       assert.match(error.hint ?? '', /embed again into .*mixed/);
       return true;
     });
-  const searcher = await createSearcher({dir: older, modelsDir: 'test/fixtures'});
+  const searcher = await createSearcher({embeddingsDir: older, modelsDir: 'test/fixtures'});
   assert.equal(searcher.count, 3);
   await searcher.close();
 });
@@ -65,8 +65,8 @@ test('a damaged shard: search and serve refuse it with the fix, validate fails S
   bytes[bytes.length - 4] = 0x41;
   await writeFile(path, bytes);
   for (const open of [
-    () => createSearcher({dir: embeddingsDir, modelsDir: work}),
-    () => openCollectionBackend({dir: embeddingsDir, modelsDir: work}),
+    () => createSearcher({embeddingsDir, modelsDir: work}),
+    () => openCollectionBackend({embeddingsDir, modelsDir: work}),
   ])
     await assert.rejects(open(), (error: Error & {hint?: string}) => {
       assert.match(
@@ -76,7 +76,7 @@ test('a damaged shard: search and serve refuse it with the fix, validate fails S
       assert.match(error.hint ?? '', /delete the folder .*00000001, then run 'visual-cortex embed'/);
       return true;
     });
-  const report = await runValidation({dir: embeddingsDir, modelsDir: work, sample: 0, seed: 1});
+  const report = await runValidation({embeddingsDir, modelsDir: work, sample: 0, seed: 1});
   const structure = report.checks[0]!;
   assert.equal(structure.status, 'failed');
   assert.match(structure.summary, /shard 00000001: filenames\.npy does not match its recorded SHA-256/);

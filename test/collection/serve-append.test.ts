@@ -34,7 +34,7 @@ before(async () => {
     batchSize: 8,
     shardSize: 4,
   });
-  const backend = await openCollectionBackend({dir: embeddings, modelsDir: join(root, 'models')});
+  const backend = await openCollectionBackend({embeddingsDir: embeddings, modelsDir: join(root, 'models')});
   // Uploads need a token; six at once are allowed here (the default holds two and answers 503 beyond).
   server = await buildServer({backend, token: TOKEN, maxConcurrentUploads: 8});
   base = await server.listen({host: '127.0.0.1', port: 0});

@@ -69,7 +69,7 @@ test('the index is saved beside the embeddings, reloads, and is reported stale w
   assert.deepEqual(await loadHnswIndex(dir, {rows: 300, dims: DIMS, embeddingsSha256: 'x'}), {
     status: 'missing',
   });
-  const meta = await buildSearchIndex({dir, recallQueries: 50});
+  const meta = await buildSearchIndex({embeddingsDir: dir, recallQueries: 50});
   assert.equal(meta.rows, 300);
   assert.equal(meta.recall?.k, 10);
   assert.ok((meta.recall?.recall ?? 0) >= 0.99, `recall ${meta.recall?.recall}`);

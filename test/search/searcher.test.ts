@@ -22,7 +22,7 @@ test('with the fixture model, text rankings reproduce the reference similarity.n
   const {dir, images} = await collection();
   const similarity = await goldenMatrix('similarity.npy'); // 8 images x 15 texts
   const texts = await goldenTexts();
-  const searcher = await createSearcher({dir, modelsDir: MODELS_DIR});
+  const searcher = await createSearcher({embeddingsDir: dir, modelsDir: MODELS_DIR});
   try {
     assert.deepEqual(
       [searcher.modelName, searcher.dtype, searcher.index, searcher.count],
@@ -57,7 +57,7 @@ test('combined queries are the normalised weighted sum of normalised term vector
   const texts = await goldenTexts();
   const textEmbeds = await goldenMatrix('text_embeds_normalized.npy');
   const imageEmbeds = await goldenMatrix('image_embeds_normalized.npy');
-  const searcher = await createSearcher({dir, modelsDir: MODELS_DIR});
+  const searcher = await createSearcher({embeddingsDir: dir, modelsDir: MODELS_DIR});
   try {
     // "a photo of a dog" - 0.5 * "a red car…" + row 6's image.
     const combined = new Float64Array(512);
@@ -91,7 +91,7 @@ test('combined queries are the normalised weighted sum of normalised term vector
 
 test('an image query finds its own stored row first', {timeout: HANG_GUARD_MS}, async () => {
   const {dir} = await collection();
-  const searcher = await createSearcher({dir, modelsDir: MODELS_DIR});
+  const searcher = await createSearcher({embeddingsDir: dir, modelsDir: MODELS_DIR});
   try {
     // square_224.png needs no resize, so its embedding matches the reference's to float precision.
     const results = await searcher.search(
@@ -110,16 +110,21 @@ test('an image query finds its own stored row first', {timeout: HANG_GUARD_MS}, 
 });
 
 test('the model comes from metadata, or --model; mismatches and missing outputs are user errors', async () => {
-  await assert.rejects(createSearcher({dir: '/nonexistent/outputs', modelsDir: MODELS_DIR}), {
+  await assert.rejects(createSearcher({embeddingsDir: '/nonexistent/outputs', modelsDir: MODELS_DIR}), {
     name: 'UserError',
     message: /no image_embeddings\.npy in \/nonexistent\/outputs/,
   });
   const bare = await collection(null);
-  await assert.rejects(createSearcher({dir: bare.dir, modelsDir: MODELS_DIR}), {
+  await assert.rejects(createSearcher({embeddingsDir: bare.dir, modelsDir: MODELS_DIR}), {
     name: 'UserError',
     message: /no metadata\.json naming the model/,
   });
-  const named = await createSearcher({dir: bare.dir, modelsDir: MODELS_DIR, model: 'tiny-clip', dtype: 'q8'});
+  const named = await createSearcher({
+    embeddingsDir: bare.dir,
+    modelsDir: MODELS_DIR,
+    model: 'tiny-clip',
+    dtype: 'q8',
+  });
   try {
     assert.equal(named.dtype, 'q8');
     assert.equal((await named.search('a photo of a dog', 8)).length, 8);
@@ -132,7 +137,7 @@ test('the model comes from metadata, or --model; mismatches and missing outputs 
     join(narrow.dir, 'image_embeddings.npy'),
     encodeFloat32Matrix(new Float32Array(8 * 16).fill(0.25), 8, 16),
   );
-  const searcher = await createSearcher({dir: narrow.dir, modelsDir: MODELS_DIR});
+  const searcher = await createSearcher({embeddingsDir: narrow.dir, modelsDir: MODELS_DIR});
   try {
     await assert.rejects(searcher.search('a dog', 3), {name: 'UserError', message: /512-d.*16-d/});
   } finally {
@@ -142,9 +147,9 @@ test('the model comes from metadata, or --model; mismatches and missing outputs 
 
 test('index auto uses a fresh HNSW index, falls back to exact with a note when it is stale', async () => {
   const {dir} = await collection();
-  await buildSearchIndex({dir});
-  const withIndex = await createSearcher({dir, modelsDir: MODELS_DIR});
-  const exact = await createSearcher({dir, modelsDir: MODELS_DIR, index: 'exact'});
+  await buildSearchIndex({embeddingsDir: dir});
+  const withIndex = await createSearcher({embeddingsDir: dir, modelsDir: MODELS_DIR});
+  const exact = await createSearcher({embeddingsDir: dir, modelsDir: MODELS_DIR, index: 'exact'});
   try {
     assert.equal(withIndex.index, 'hnsw');
     assert.equal(exact.index, 'exact');
@@ -164,14 +169,14 @@ test('index auto uses a fresh HNSW index, falls back to exact with a note when i
   const changed = golden.data.slice();
   changed.set(golden.data.subarray(0, 512), 512); // row 1 := row 0
   await writeFile(join(dir, 'image_embeddings.npy'), encodeFloat32Matrix(changed, 8, 512));
-  const stale = await createSearcher({dir, modelsDir: MODELS_DIR});
+  const stale = await createSearcher({embeddingsDir: dir, modelsDir: MODELS_DIR});
   try {
     assert.equal(stale.index, 'exact');
     assert.match(stale.notes.join('\n'), /stale.*--build-index/);
   } finally {
     await stale.close();
   }
-  await assert.rejects(createSearcher({dir, modelsDir: MODELS_DIR, index: 'hnsw'}), {
+  await assert.rejects(createSearcher({embeddingsDir: dir, modelsDir: MODELS_DIR, index: 'hnsw'}), {
     name: 'UserError',
     message: /stale/,
   });

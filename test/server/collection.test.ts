@@ -44,7 +44,7 @@ before(async () => {
     batchSize: 8,
   });
   const backend = await openCollectionBackend({
-    dir: join(root, 'embeddings'),
+    embeddingsDir: join(root, 'embeddings'),
     modelsDir: join(root, 'models'),
     cache: openEmbeddingCache(join(root, 'cache.sqlite')),
   });
@@ -163,7 +163,7 @@ test('a filenames list that points outside the dataset is refused', async () => 
     JSON.stringify({model: source.header.model, input_dir: source.header.images_dir}),
   );
   for (const folder of [dir, plain]) {
-    const backend = await openCollectionBackend({dir: folder, modelsDir: join(root, 'models')});
+    const backend = await openCollectionBackend({embeddingsDir: folder, modelsDir: join(root, 'models')});
     try {
       assert.equal(backend.stats().count, 1);
       assert.equal(await backend.imagePath(0), undefined);

@@ -91,7 +91,9 @@ test('bad min_score, under, unknown names and link terms are 400s that never rea
 
 test('on a planted collection: min_score cuts, under keeps one subfolder, drag-in images search', async () => {
   const {root, dir} = await makePlantedCollection();
-  const real = await buildServer({backend: await openCollectionBackend({dir, modelsDir: MODELS_DIR})});
+  const real = await buildServer({
+    backend: await openCollectionBackend({embeddingsDir: dir, modelsDir: MODELS_DIR}),
+  });
   try {
     const url = await real.listen({host: '127.0.0.1', port: 0});
     const files = async (path: string) => {

@@ -23,7 +23,7 @@ before(async () => {
   const made = await makePlantedCollection();
   root = made.root;
   server = await buildServer({
-    backend: await openCollectionBackend({dir: made.dir, modelsDir: MODELS_DIR}),
+    backend: await openCollectionBackend({embeddingsDir: made.dir, modelsDir: MODELS_DIR}),
     token,
   });
   base = await server.listen({host: '127.0.0.1', port: 0});

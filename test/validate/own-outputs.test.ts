@@ -65,7 +65,11 @@ describe("validate passes the tool's own outputs", () => {
     assert.equal(counts.inputs, 32);
     assert.ok(counts.ok > 0 && counts.ok < 32, `${counts.ok} embedded`);
     assert.equal(counts.not_reached, counts.inputs - counts.ok - counts.failed);
-    const validation = await validateOutputs({dir: embeddingsDir, modelsDir: join(work, 'models'), seed: 3});
+    const validation = await validateOutputs({
+      embeddingsDir,
+      modelsDir: join(work, 'models'),
+      seed: 3,
+    });
     assert.ok(
       validation.passed,
       JSON.stringify(validation.checks.filter((check) => check.status !== 'passed')),
@@ -95,7 +99,7 @@ describe("validate passes the tool's own outputs", () => {
     assert.equal(report.metadata.inference_sessions, 2);
     // The spot check's q8 tolerance is another change's; this run is about the metadata.
     const validation = await validateOutputs({
-      dir: embeddingsDir,
+      embeddingsDir,
       modelsDir: join(work, 'models'),
       sample: 0,
     });

@@ -47,7 +47,7 @@ for (const run of [
     assert.equal(metadata.cpu_split.adaptive, true);
     assert.ok(metadata.cpu_split.workers_initial >= 1 && metadata.cpu_split.cpu_seconds >= 0);
     const report = await runValidation({
-      dir: embeddingsDir,
+      embeddingsDir,
       modelsDir: join(work, 'models'),
       sample: 8,
       seed: 1,

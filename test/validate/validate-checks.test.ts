@@ -41,7 +41,7 @@ describe('validate: a real run', () => {
   test('all five checks pass, in order, each started before it finishes, then a verdict', async () => {
     const events: ValidationEvent[] = [];
     const report = await validateOutputs({
-      dir: fixture.embeddingsDir,
+      embeddingsDir: fixture.embeddingsDir,
       modelsDir: fixture.modelsDir,
       seed: 1,
       onEvent: (event) => events.push(event),
@@ -318,7 +318,7 @@ describe('validate: broken outputs fail the right check', () => {
     const controller = new AbortController();
     const seen: string[] = [];
     const report = await validateOutputs({
-      dir: fixture.embeddingsDir,
+      embeddingsDir: fixture.embeddingsDir,
       modelsDir: fixture.modelsDir,
       seed: 1,
       signal: controller.signal,

@@ -107,7 +107,7 @@ export function validate(
   dir: string,
   options: Partial<ValidateOptions> = {},
 ): Promise<ValidationReport> {
-  return validateOutputs({dir, modelsDir: fixture.modelsDir, seed: 7, ...options});
+  return validateOutputs({embeddingsDir: dir, modelsDir: fixture.modelsDir, seed: 7, ...options});
 }
 
 export function statusOf(report: ValidationReport, id: CheckId) {

@@ -66,7 +66,7 @@ function scriptedRun(batches: ValidationEvent[][]) {
 }
 
 const REPORT: ValidationReport = {
-  dir: '/out',
+  embeddingsDir: '/out',
   passed: false,
   passedCount: 4,
   total: 5,

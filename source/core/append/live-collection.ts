@@ -41,7 +41,7 @@ export async function openLiveCollection(options: LiveCollectionOptions): Promis
   const dir = resolve(options.embeddingsDir);
   const open = async (collection?: EmbeddingCollection): Promise<Searcher> =>
     createSearcher({
-      dir,
+      embeddingsDir: dir,
       modelsDir: options.modelsDir,
       model: options.model,
       index: options.index,

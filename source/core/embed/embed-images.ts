@@ -112,7 +112,7 @@ export async function syncImages(options: SyncOptions & Control): Promise<EmbedR
   }
   // The lock comes before the model load: a second embed into the folder is refused at once.
   const writer: CollectionWriter = await openCollectionWriter({
-    embeddingsDir: embeddingsDir,
+    embeddingsDir,
     shardSize: options.shardSize,
     replace: options.replace,
   }).catch((error: unknown) => {

@@ -15,7 +15,7 @@ import {measureRecall, sampleRows} from './recall.js';
 export type BuildIndexEvent = IndexBuildEvent | {type: 'recall'; queries: number; k: number};
 
 export interface BuildIndexOptions {
-  dir: string;
+  embeddingsDir: string;
   settings?: Partial<HnswSettings>;
   /** Sampled stored rows used as queries to measure recall. */
   recallQueries?: number;
@@ -25,7 +25,7 @@ export interface BuildIndexOptions {
 }
 
 export async function buildSearchIndex(options: BuildIndexOptions): Promise<HnswIndexMeta> {
-  const collection = await loadEmbeddingCollection(options.dir);
+  const collection = await loadEmbeddingCollection(options.embeddingsDir);
   const index = await buildHnswIndex(collection.matrix, {
     settings: options.settings,
     signal: options.signal,

@@ -29,7 +29,7 @@ export interface SearchResult {
 }
 
 export interface SearcherOptions {
-  dir: string;
+  embeddingsDir: string;
   modelsDir: string;
   /** Defaults to the model named in metadata.json (its name, then its path). */
   model?: string;
@@ -44,7 +44,7 @@ export interface SearcherOptions {
 }
 
 export interface Searcher {
-  dir: string;
+  embeddingsDir: string;
   count: number;
   dims: number;
   modelName: string;
@@ -129,7 +129,7 @@ async function pickIndex(
 }
 
 export async function createSearcher(options: SearcherOptions): Promise<Searcher> {
-  const collection = options.collection ?? (await loadEmbeddingCollection(options.dir));
+  const collection = options.collection ?? (await loadEmbeddingCollection(options.embeddingsDir));
   const dtype = pickDtype(options, collection);
   const folder = await resolveModel(options, collection, dtype);
   const notes: string[] = [...collection.notes];
@@ -160,7 +160,7 @@ export async function createSearcher(options: SearcherOptions): Promise<Searcher
 
   const grow = matrixGrower(matrix);
   return {
-    dir: collection.dir,
+    embeddingsDir: collection.dir,
     get count() {
       return matrix.rows;
     },

@@ -38,7 +38,7 @@ export interface CheckResult extends CheckInfo {
 }
 
 export interface ValidationReport {
-  dir: string;
+  embeddingsDir: string;
   /** True only when all five checks ran and passed. */
   passed: boolean;
   passedCount: number;
@@ -61,8 +61,8 @@ export type ValidationEvent =
   | {type: 'verdict'; report: ValidationReport};
 
 export interface ValidateOptions {
-  /** The output folder holding image_embeddings.npy, image_filenames.npy and metadata.json. */
-  dir: string;
+  /** The embeddings folder holding image_embeddings.npy, image_filenames.npy and metadata.json. */
+  embeddingsDir: string;
   modelsDir: string;
   /** Overrides the model named in metadata.json (a name under modelsDir or a folder path). */
   model?: string;

@@ -80,7 +80,7 @@ async function runCheck(
  * signal resolves too, with the checks that finished and `interrupted` set; only bad options reject (UserError).
  */
 export async function validateOutputs(options: ValidateRun): Promise<ValidationReport> {
-  const dir = resolve(options.dir);
+  const dir = resolve(options.embeddingsDir);
   const sample = options.sample ?? DEFAULT_SAMPLE;
   const signal = options.signal ?? new AbortController().signal;
   const emit = options.onEvent ?? (() => {});
@@ -146,7 +146,7 @@ export async function validateOutputs(options: ValidateRun): Promise<ValidationR
   }
   const passedCount = results.filter((result) => result.status === 'passed').length;
   const report: ValidationReport = {
-    dir,
+    embeddingsDir: dir,
     passed: !interrupted && passedCount === VALIDATION_CHECKS.length,
     passedCount,
     total: VALIDATION_CHECKS.length,
