@@ -63,7 +63,6 @@ export const runCommand = defineCommand({
   Options${runFlagsHelp}
     --json                print the combined report as JSON
     --preset NAME         start from a saved set-up (explicit flags win)
-    --shard-size N        rows per shard of a new collection (default 4096); a crash loses at most one
 
 ${EXIT_CODES_HELP}
 
@@ -71,7 +70,7 @@ ${EXIT_CODES_HELP}
     $ visual-cortex run --count 200 --workers 8
     $ visual-cortex run --provider local --from ~/Pictures --model ViT-B-32 --dtype q8
 `,
-  flags: {...runFlags, shardSize: {type: 'number'}},
+  flags: runFlags,
   async run(context) {
     const setup = runSetupFromRunFlags(context.flags);
     if (isInteractive(context.io, context.flags.json)) {
@@ -83,7 +82,6 @@ ${EXIT_CODES_HELP}
       signal: context.signal,
       env: context.env,
       modelsDir: context.flags.modelsDir,
-      shardSize: context.flags.shardSize,
       onEvent: context.flags.json ? undefined : plainPrinter(context.io),
     });
     if (context.flags.json) printJson(context.io, report);

@@ -51,7 +51,7 @@ describe('USAGE_GUIDE.md examples', () => {
   test('there are examples for every command', () => {
     const named = new Set(examples.map(({text}) => shellWords(text)[1]));
     for (const name of Object.keys(commandLoaders)) {
-      if (name === 'cluster' || name === 'worker') continue; // documented in docs/cluster.md
+      if (name === 'cluster' || name === 'worker') continue; // documented in docs/scale.md
       assert.ok(named.has(name), `no example of '${name}'`);
     }
   });
