@@ -66,7 +66,10 @@ export async function openDashboard(
         subtitle: `${searcher.count} images · ${searcher.modelName} ${searcher.dtype} · ${searcher.index}`,
       };
     },
-    duplicates: true,
+    async openDuplicates(embeddingsDir) {
+      const {duplicatesSession} = await import('../core/duplicates/session.js');
+      return duplicatesSession(embeddingsDir);
+    },
   };
   const stdout = io.stdout as NodeJS.WriteStream;
   const stopClearing = clearOnShrink(stdout);

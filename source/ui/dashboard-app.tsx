@@ -112,7 +112,7 @@ export function DashboardApp(props: DashboardAppProps) {
           ['setup', 'New run (set-up)'],
           ...(services.validate ? [['validate', 'Validate outputs'] as const] : []),
           ...(services.openSearch ? [['search', 'Search embeddings'] as const] : []),
-          ...(services.duplicates ? [['duplicates', 'Find duplicates'] as const] : []),
+          ...(services.openDuplicates ? [['duplicates', 'Find duplicates'] as const] : []),
           ['quit', 'Quit'],
         ]}
         onChoose={(item) => (item === 'quit' ? props.onExit(0) : setScreen(item as DashboardScreen))}
@@ -191,7 +191,9 @@ export function DashboardApp(props: DashboardAppProps) {
     );
   if (screen === 'search' && openSearch)
     return <SearchFrame open={() => openSearch(setup.embeddingsDir)} onBack={back} />;
-  if (screen === 'duplicates' && services.duplicates)
-    return <DuplicatesFrame embeddingsDir={setup.embeddingsDir} onBack={back} />;
+  if (screen === 'duplicates' && services.openDuplicates)
+    return (
+      <DuplicatesFrame embeddingsDir={setup.embeddingsDir} open={services.openDuplicates} onBack={back} />
+    );
   return <Text>…</Text>;
 }

@@ -3,6 +3,7 @@
  * The contract lives apart from the app so that the app reads as routing only, and so that a test's fake
  * services depend on the contract rather than on the component.
  */
+import type {DuplicatesSession} from '../core/duplicates/session.js';
 import type {PullEvent} from '../core/model/pull-types.js';
 import type {Preset} from '../core/presets/preset-store.js';
 import type {RunEvent, RunReport} from '../core/run/run-pipeline.js';
@@ -28,8 +29,8 @@ export interface DashboardServices {
   ) => Promise<ValidationReport>;
   /** Opens a searcher over an embeddings folder (loads the text model); the menu leaves it out when absent. */
   openSearch?: (embeddingsDir: string) => Promise<OpenedSearch>;
-  /** Whether the duplicates screen (which reads the collection itself) is offered. */
-  duplicates?: boolean;
+  /** Opens the duplicates engine over an embeddings folder; the menu leaves the screen out when absent. */
+  openDuplicates?: (embeddingsDir: string) => Promise<DuplicatesSession>;
 }
 
 export function describeError(error: unknown): string {

@@ -8,6 +8,7 @@ import Spinner from 'ink-spinner';
 import {useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {defaultMoveTo} from '../core/duplicates/move-plan.js';
 import type {ScanView} from '../core/duplicates/scan-view.js';
+import type {DuplicatesSession} from '../core/duplicates/session.js';
 import {formatBytes, shorten} from './format.js';
 
 export interface DuplicatesScreenProps {
@@ -225,13 +226,18 @@ export function DuplicatesScreen(props: DuplicatesScreenProps) {
   );
 }
 
-/** The screen over a collection: its engine (sharp, the collection writer) loads only when the screen opens. */
-export function DuplicatesFrame({embeddingsDir, onBack}: {embeddingsDir: string; onBack: () => void}) {
-  const session = useMemo(
-    () =>
-      import('../core/duplicates/session.js').then(({duplicatesSession}) => duplicatesSession(embeddingsDir)),
-    [embeddingsDir],
-  );
+/** The screen over a collection; `open` (the dashboard's service) starts the engine when the screen opens. */
+export function DuplicatesFrame({
+  embeddingsDir,
+  open,
+  onBack,
+}: {
+  embeddingsDir: string;
+  open: (embeddingsDir: string) => DuplicatesSession | Promise<DuplicatesSession>;
+  onBack: () => void;
+}) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one session per folder
+  const session = useMemo(async () => open(embeddingsDir), [embeddingsDir]);
   return (
     <DuplicatesScreen
       scan={async () => (await session).scan()}
