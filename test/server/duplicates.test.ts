@@ -4,12 +4,12 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import type {FastifyInstance} from 'fastify';
-import {chromium} from 'playwright-core';
 import {readLiveRows} from '../../source/core/collection/live-index.js';
 import {readCollectionState} from '../../source/core/collection/state.js';
 import {buildServer} from '../../source/server/app.js';
 import {duplicatesService} from '../../source/server/duplicates-service.js';
 import {makePhotoCollection} from '../duplicates/photo-collection.js';
+import {launchChromium} from '../helpers/chromium.js';
 import {fakeBackend} from './fake-backend.js';
 
 let root: string;
@@ -82,21 +82,8 @@ test('GET /api/duplicates needs the token and refuses bad parameters', async () 
 });
 
 test('the duplicates page shows the groups as thumbnails (headless Chromium)', async (t) => {
-  const browser = await chromium
-    .launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    })
-    .catch((error: Error) => error);
-  if (browser instanceof Error) {
-    t.skip(`no Chromium at /usr/bin/chromium (.ci/run installs it): ${browser.message.split('\n')[0]}`);
-    return;
-  }
+  const browser = await launchChromium(t);
+  if (!browser) return;
   try {
     const page = await browser.newPage();
     await page.goto(`${base}/duplicates#token=${token}`);

@@ -6,10 +6,10 @@
  */
 import {readShardRows} from '../collection/reader.js';
 import {tombstonesByShard} from '../collection/state.js';
-import type {ModelFacts} from '../collection/types.js';
 import {openCollectionWriter} from '../collection/writer.js';
 import type {EmbeddingCachePort} from '../embed/cache-port.js';
 import type {Embedder} from '../embed/embedder.js';
+import {modelFactsOf} from '../embed/model-facts.js';
 import {isUserError, UserError} from '../errors.js';
 import type {Searcher} from '../search/searcher.js';
 import {type EmbeddedUploads, embedUploads} from './embed-uploads.js';
@@ -41,14 +41,7 @@ export async function appendShard(options: {
     throw error;
   });
   try {
-    const model: ModelFacts = {
-      name: embedder.modelName,
-      path: embedder.modelDir,
-      file: embedder.modelFile,
-      dtype: embedder.dtype,
-      preprocess_version: embedder.preprocessVersion,
-    };
-    await writer.bind({imagesDir: options.imagesDir, model, dims: embedder.dims});
+    await writer.bind({imagesDir: options.imagesDir, model: modelFactsOf(embedder), dims: embedder.dims});
     const state = writer.state;
     if (!state) throw new Error(`${dir} is no longer a collection`);
     const ids = state.shards.map((shard) => shard.id);

@@ -7,6 +7,7 @@
 import {join} from 'node:path';
 import {commitSharedShard, committedShard, type SharedCommitHeader} from '../collection/shared-commit.js';
 import type {Embedder} from '../embed/embedder.js';
+import {modelFactsOf} from '../embed/model-facts.js';
 import {createPipelineEmbedder} from '../embed/pipeline-embedder.js';
 import {UserError} from '../errors.js';
 import type {Dtype} from '../model/model-folder.js';
@@ -116,14 +117,7 @@ export function createEmbedProcessor(settings: EmbedProcessorSettings): Closable
 
 function headerFor(record: ClusterRecord, embedder: Embedder): SharedCommitHeader {
   return {
-    model: {
-      name: embedder.modelName,
-      path: embedder.modelDir,
-      file: embedder.modelFile,
-      dtype: embedder.dtype,
-      preprocess_version: embedder.preprocessVersion,
-      decode: embedder.decode,
-    },
+    model: modelFactsOf(embedder),
     embedding_dim: embedder.dims,
     images_dir: record.imagesDir,
     shard_size: record.shardSize,

@@ -23,6 +23,7 @@ import type {EmbedEvent, EmbedReport} from './embed-events.js';
 import type {Embedder} from './embedder.js';
 import {walkImageFiles} from './file-walk.js';
 import {finishView} from './finish-view.js';
+import {modelFactsOf} from './model-facts.js';
 import {createPipelineEmbedder} from './pipeline-embedder.js';
 
 export interface EmbedOptions {
@@ -128,14 +129,7 @@ export async function syncImages(options: SyncOptions & Control): Promise<EmbedR
     const loadMs = clock() - t0;
     await writer.bind({
       imagesDir: imagesDir,
-      model: {
-        name: embedder.modelName,
-        path: embedder.modelDir,
-        file: embedder.modelFile,
-        dtype: embedder.dtype,
-        preprocess_version: embedder.preprocessVersion,
-        decode: embedder.decode,
-      },
+      model: modelFactsOf(embedder),
       dims: embedder.dims,
     });
     emit({
