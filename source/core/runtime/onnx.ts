@@ -4,7 +4,9 @@
  * Note: onnxruntime-node's session.run is synchronous inside a setImmediate, so callers that must keep an event
  * loop responsive run sessions in a worker thread (see inference-worker.ts).
  */
+import {existsSync} from 'node:fs';
 import {createRequire} from 'node:module';
+import {join} from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {DEVICES, type Device} from '../enums.js';
 import {UserError} from '../errors.js';
@@ -55,6 +57,13 @@ export async function probeDevices(): Promise<DeviceAvailability[]> {
   return Promise.all(
     deviceAvailability().map(async (entry) => {
       if (!entry.available || entry.device === 'cpu') return entry;
+      // Dawn prints a Vulkan warning straight to stderr (over the dashboard) when it has no loader to open.
+      if (entry.device === 'webgpu' && process.platform === 'linux' && !hasVulkanLoader())
+        return {
+          device: entry.device,
+          available: false,
+          reason: `cannot start here (no Vulkan loader, libvulkan.so.1); ${ENABLE_HINTS[entry.device]}`,
+        };
       try {
         const session = await ort.InferenceSession.create(identityGraph(), {
           executionProviders: [entry.device],
@@ -70,6 +79,20 @@ export async function probeDevices(): Promise<DeviceAvailability[]> {
       }
     }),
   );
+}
+
+const LIBRARY_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib/x86_64-linux-gnu',
+  '/lib/aarch64-linux-gnu',
+];
+
+function hasVulkanLoader(): boolean {
+  const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  return [...extra, ...LIBRARY_DIRS].some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
 }
 
 export function assertDeviceAvailable(device: Device): void {
