@@ -1,5 +1,5 @@
 /** The run screen's view state, as the reducers build it and the screen reads it. */
-import type {FailureReason, WorkerStatus} from '../core/download/types.js';
+import type {DownloadTotals, WorkerStatus} from '../core/download/types.js';
 import type {MemoryUsage} from '../core/run/embed-stage.js';
 import type {RunReport, RunStage} from '../core/run/run-pipeline.js';
 import type {RunProgress} from '../core/run/run-progress.js';
@@ -7,18 +7,19 @@ import type {RunProgress} from '../core/run/run-progress.js';
 /** A download worker's row: the downloader's own status, less the internal back-off wait. */
 export type WorkerRow = Omit<WorkerStatus, 'waitMs'>;
 
-export interface DownloadView {
-  requested: number;
-  alreadyPresent: number;
-  toDownload: number;
-  kept: number;
-  failed: number;
-  failedByReason: Partial<Record<FailureReason, number>>;
-  duplicates: number;
-  bytes: number;
-  imagesPerSecond: number;
-  etaSeconds: number | null;
-}
+/** The download's own totals the screen shows, plus its ETA. */
+export type DownloadView = Pick<
+  DownloadTotals,
+  | 'requested'
+  | 'alreadyPresent'
+  | 'toDownload'
+  | 'kept'
+  | 'failed'
+  | 'failedByReason'
+  | 'duplicates'
+  | 'bytes'
+  | 'imagesPerSecond'
+> & {etaSeconds: number | null};
 
 export interface EmbedView {
   model: string | null;
