@@ -1,4 +1,6 @@
 /** The web UI's duplicates page: groups as rows of thumbnails, the kept file marked, paged; no build step. */
+import {PAGE_PRELUDE} from './page-prelude.js';
+
 export const duplicatesPage = `<!doctype html>
 <html lang="en">
 <head>
@@ -41,12 +43,7 @@ export const duplicatesPage = `<!doctype html>
 <div id="status"></div>
 <main id="groups"></main>
 <div style="padding: 0 24px 24px"><button id="more" hidden>More groups</button></div>
-<script type="module">
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') || localStorage.getItem('vc-token') || '';
-  if (token) localStorage.setItem('vc-token', token);
-  const auth = token ? { Authorization: 'Bearer ' + token } : {};
-  const $ = (id) => document.getElementById(id);
-  const status = (text) => { $('status').textContent = text; };
+<script type="module">${PAGE_PRELUDE}
   const PAGE = 20;
   let offset = 0;
 
@@ -75,7 +72,7 @@ export const duplicatesPage = `<!doctype html>
       const img = document.createElement('img');
       img.loading = 'lazy';
       img.alt = member.file;
-      img.src = '/api/images/' + member.row + (token ? '?token=' + encodeURIComponent(token) : '');
+      img.src = imageUrl(member.row);
       const caption = document.createElement('figcaption');
       const name = document.createElement('div');
       name.textContent = member.file;

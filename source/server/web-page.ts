@@ -1,4 +1,6 @@
 /** The web UI: one self-contained page (no build step), talking to the JSON API. */
+import {PAGE_PRELUDE} from './page-prelude.js';
+
 export const webPage = `<!doctype html>
 <html lang="en">
 <head>
@@ -48,12 +50,7 @@ export const webPage = `<!doctype html>
 <div id="drop">Drop an image here (or anywhere) to search by example</div>
 <div id="status" style="padding: 8px 24px 0"></div>
 <main id="results"></main>
-<script type="module">
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') || localStorage.getItem('vc-token') || '';
-  if (token) localStorage.setItem('vc-token', token);
-  const auth = token ? { Authorization: 'Bearer ' + token } : {};
-  const $ = (id) => document.getElementById(id);
-  const status = (text) => { $('status').textContent = text; };
+<script type="module">${PAGE_PRELUDE}
 
   async function api(path, init = {}) {
     const response = await fetch(path, { ...init, headers: { ...auth, ...(init.headers || {}) } });
@@ -74,7 +71,7 @@ export const webPage = `<!doctype html>
       const img = document.createElement('img');
       img.loading = 'lazy';
       img.alt = hit.file;
-      img.src = '/api/images/' + hit.id + (token ? '?token=' + encodeURIComponent(token) : '');
+      img.src = imageUrl(hit.id);
       const caption = document.createElement('figcaption');
       const name = document.createElement('span');
       name.textContent = hit.rank + '. ' + hit.file;
