@@ -4,12 +4,12 @@
  * nothing of collections: the owner passes `scan` and `apply`.
  */
 import {Box, Text, useInput} from 'ink';
-import Spinner from 'ink-spinner';
 import {useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {defaultMoveTo} from '../core/duplicates/move-plan.js';
 import type {ScanView} from '../core/duplicates/scan-view.js';
 import type {DuplicatesSession} from '../core/duplicates/session.js';
 import {formatBytes, shorten} from './format.js';
+import {BusyLine, type Failure, FailureLines, failureOf} from './status-lines.js';
 
 export interface DuplicatesScreenProps {
   scan: () => Promise<ScanView>;
@@ -25,7 +25,7 @@ export interface DuplicatesScreenProps {
 
 type State =
   | {type: 'scanning'}
-  | {type: 'failed'; message: string; hint?: string}
+  | ({type: 'failed'} & Failure)
   | {type: 'ready'; view: ScanView}
   | {type: 'applying'; view: ScanView}
   | {type: 'applied'; lines: string[]};
@@ -58,12 +58,7 @@ export function DuplicatesScreen(props: DuplicatesScreenProps) {
         stateRef.current = {type: 'ready', view};
         setState(stateRef.current);
       },
-      (error: unknown) =>
-        setState({
-          type: 'failed',
-          message: error instanceof Error ? error.message : String(error),
-          hint: (error as {hint?: string}).hint,
-        }),
+      (error: unknown) => setState({type: 'failed', ...failureOf(error)}),
     );
   }, []);
   const movingIn = (view: ScanView, marks: ReadonlySet<number>) =>
@@ -92,8 +87,7 @@ export function DuplicatesScreen(props: DuplicatesScreenProps) {
       setState(stateRef.current);
       props.apply(at.keep).then(
         (lines) => setState({type: 'applied', lines}),
-        (error: unknown) =>
-          setState({type: 'failed', message: error instanceof Error ? error.message : String(error)}),
+        (error: unknown) => setState({type: 'failed', ...failureOf(error)}),
       );
       return;
     }
@@ -129,22 +123,12 @@ export function DuplicatesScreen(props: DuplicatesScreenProps) {
     redraw();
   });
 
-  if (state.type === 'scanning')
-    return (
-      <Text>
-        <Text color="cyan">
-          <Spinner type="dots" />
-        </Text>{' '}
-        finding duplicates…
-      </Text>
-    );
+  if (state.type === 'scanning') return <BusyLine>finding duplicates…</BusyLine>;
   if (state.type === 'failed')
     return (
-      <Box flexDirection="column">
-        <Text color="red">✗ {state.message}</Text>
-        {state.hint ? <Text dimColor> fix: {state.hint}</Text> : null}
+      <FailureLines failure={state}>
         <Text dimColor>Esc: back</Text>
-      </Box>
+      </FailureLines>
     );
   if (state.type === 'applying') return <Text color="cyan">moving {toMove.length} files…</Text>;
   if (state.type === 'applied')

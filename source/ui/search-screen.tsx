@@ -4,11 +4,11 @@
  * pause, Enter searches at once, Esc goes back. Answers to older queries that arrive late are dropped.
  */
 import {Box, Text, useInput} from 'ink';
-import Spinner from 'ink-spinner';
 import {useEffect, useRef, useState} from 'react';
 import type {SearchResult} from '../core/search/searcher.js';
 import {shorten} from './format.js';
 import {type ResultThumbnails, useResultThumbnails} from './search-thumbnails.js';
+import {BusyLine, type Failure, FailureLines, failureOf} from './status-lines.js';
 import {useTerminalSize} from './terminal-size.js';
 import {TextField} from './text-field.js';
 
@@ -33,7 +33,7 @@ type SearchState =
   | {type: 'idle'}
   | {type: 'searching'; query: string}
   | {type: 'done'; query: string; results: SearchResult[]; ms: number}
-  | {type: 'failed'; query: string; message: string; hint?: string};
+  | ({type: 'failed'; query: string} & Failure);
 
 const BAR_WIDTH = 10;
 
@@ -73,8 +73,7 @@ export function SearchScreen(props: SearchScreenProps) {
       },
       (error: unknown) => {
         if (ticket !== latest.current) return;
-        const message = error instanceof Error ? error.message : String(error);
-        setState({type: 'failed', query: trimmed, message, hint: (error as {hint?: string}).hint});
+        setState({type: 'failed', query: trimmed, ...failureOf(error)});
       },
     );
   };
@@ -128,22 +127,8 @@ export function SearchScreen(props: SearchScreenProps) {
 
 function StateView({state, width, maxRows}: {state: SearchState; width: number; maxRows: number}) {
   if (state.type === 'idle') return <Text dimColor>Results appear as you type.</Text>;
-  if (state.type === 'searching')
-    return (
-      <Text>
-        <Text color="cyan">
-          <Spinner type="dots" />
-        </Text>{' '}
-        searching {shorten(state.query, width - 12)}
-      </Text>
-    );
-  if (state.type === 'failed')
-    return (
-      <Box flexDirection="column">
-        <Text color="red">✗ {state.message}</Text>
-        {state.hint ? <Text dimColor> fix: {state.hint}</Text> : null}
-      </Box>
-    );
+  if (state.type === 'searching') return <BusyLine>searching {shorten(state.query, width - 12)}</BusyLine>;
+  if (state.type === 'failed') return <FailureLines failure={state} />;
   const {results} = state;
   if (results.length === 0) return <Text dimColor>No results.</Text>;
   const best = results[0]!.score;
