@@ -70,6 +70,15 @@ export async function openDashboard(
       const {duplicatesSession} = await import('../core/duplicates/session.js');
       return duplicatesSession(embeddingsDir);
     },
+    async readClusterStatus() {
+      // Where `cluster status` looks without --redis; without it the screen shows that error and its fix.
+      const [{readClusterStatus}, {redisUrlFrom}, {DEFAULT_QUEUE}] = await Promise.all([
+        import('../core/cluster/status.js'),
+        import('../core/cluster/redis-url.js'),
+        import('../core/cluster/queue.js'),
+      ]);
+      return readClusterStatus({address: redisUrlFrom(undefined, env), queue: DEFAULT_QUEUE});
+    },
   };
   const stdout = io.stdout as NodeJS.WriteStream;
   const stopClearing = clearOnShrink(stdout);

@@ -7,6 +7,7 @@ import {Box, Text, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import type {ClusterStatus, WorkerRow} from '../core/cluster/status.js';
 import {formatBytes, formatRate, formatSeconds, progressBar, shorten} from './format.js';
+import {failureOf} from './status-lines.js';
 
 const SHOWN_FAILURES = 5;
 /** A worker that has not written progress for this long is probably gone (its lock will expire). */
@@ -112,7 +113,10 @@ export function ClusterStatusScreen({read, intervalMs = 2_000, onQuit}: ClusterS
         setStatus(next);
         setError(undefined);
       } catch (caught) {
-        if (!stopped) setError(caught instanceof Error ? caught.message : String(caught));
+        if (!stopped) {
+          const failure = failureOf(caught);
+          setError(failure.hint ? `${failure.message} (fix: ${failure.hint})` : failure.message);
+        }
       }
       if (!stopped) timer = setTimeout(tick, intervalMs);
     };

@@ -1,5 +1,6 @@
 /**
- * The dashboard: menu → set-up → run → summary, plus the validation and search screens when they are provided.
+ * The dashboard: menu → set-up → run → summary, plus the validation, search, duplicates and cluster screens when
+ * they are provided.
  * Everything that does work arrives as a service from the command layer; this component only routes intent.
  */
 
@@ -10,6 +11,7 @@ import type {Preset} from '../core/presets/preset-store.js';
 import type {RunReport} from '../core/run/run-pipeline.js';
 import type {RunSetup} from '../core/run/run-setup.js';
 import {endedShort} from '../core/run/shortfall.js';
+import {ClusterStatusScreen} from './cluster-status-screen.js';
 import {type DashboardServices, describeError, readPresets} from './dashboard-services.js';
 import {DuplicatesFrame} from './duplicates-screen.js';
 import {createEventStore} from './event-store.js';
@@ -23,7 +25,15 @@ import {type PullView, SetupScreen} from './setup-screen.js';
 import {type SummaryAction, SummaryScreen} from './summary-screen.js';
 import {ValidationScreen} from './validation-screen.js';
 
-export type DashboardScreen = 'menu' | 'setup' | 'run' | 'summary' | 'validate' | 'search' | 'duplicates';
+export type DashboardScreen =
+  | 'menu'
+  | 'setup'
+  | 'run'
+  | 'summary'
+  | 'validate'
+  | 'search'
+  | 'duplicates'
+  | 'cluster';
 
 export interface DashboardAppProps {
   services: DashboardServices;
@@ -113,6 +123,7 @@ export function DashboardApp(props: DashboardAppProps) {
           ...(services.validate ? [['validate', 'Validate outputs'] as const] : []),
           ...(services.openSearch ? [['search', 'Search embeddings'] as const] : []),
           ...(services.openDuplicates ? [['duplicates', 'Find duplicates'] as const] : []),
+          ...(services.readClusterStatus ? [['cluster', 'Cluster status'] as const] : []),
           ['quit', 'Quit'],
         ]}
         onChoose={(item) => (item === 'quit' ? props.onExit(0) : setScreen(item as DashboardScreen))}
@@ -195,5 +206,7 @@ export function DashboardApp(props: DashboardAppProps) {
     return (
       <DuplicatesFrame embeddingsDir={setup.embeddingsDir} open={services.openDuplicates} onBack={back} />
     );
+  if (screen === 'cluster' && services.readClusterStatus)
+    return <ClusterStatusScreen read={services.readClusterStatus} onQuit={back} />;
   return <Text>…</Text>;
 }

@@ -3,6 +3,7 @@
  * The contract lives apart from the app so that the app reads as routing only, and so that a test's fake
  * services depend on the contract rather than on the component.
  */
+import type {ClusterStatus} from '../core/cluster/status.js';
 import type {DuplicatesSession} from '../core/duplicates/session.js';
 import type {PullEvent} from '../core/model/pull-types.js';
 import type {Preset} from '../core/presets/preset-store.js';
@@ -31,6 +32,8 @@ export interface DashboardServices {
   openSearch?: (embeddingsDir: string) => Promise<OpenedSearch>;
   /** Opens the duplicates engine over an embeddings folder; the menu leaves the screen out when absent. */
   openDuplicates?: (embeddingsDir: string) => Promise<DuplicatesSession>;
+  /** Reads the cluster's queue (as `cluster status`); the menu leaves the screen out when absent. */
+  readClusterStatus?: () => Promise<ClusterStatus>;
 }
 
 export function describeError(error: unknown): string {

@@ -3,8 +3,10 @@ import {test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {buildStatus, type ClusterStatus} from '../../source/core/cluster/status.js';
 import type {ClusterRecord, ShardJobProgress} from '../../source/core/cluster/types.js';
+import {UserError} from '../../source/core/errors.js';
 import {ClusterStatusScreen, ClusterStatusView} from '../../source/ui/cluster-status-screen.js';
-import {eventually, press} from './keys.js';
+import {eventually, frameMatches, KEYS, press} from './keys.js';
+import {renderMenuDashboard} from './menu-dashboard.js';
 
 const record = {
   queue: 'visual-cortex',
@@ -95,4 +97,29 @@ test('the live screen re-reads the status, keeps the last one when a read fails,
   await press(stdin, 'q');
   assert.equal(quit, 1);
   unmount();
+});
+
+test('the dashboard menu opens the cluster screen, shows a missing Redis URL with its fix, and Esc comes back', async () => {
+  let failing = true;
+  const {lastFrame, stdin, unmount} = renderMenuDashboard({
+    readClusterStatus: async () => {
+      if (failing) throw new UserError('the cluster commands need a Redis server', 'pass --redis URL');
+      return sample();
+    },
+  });
+  try {
+    await frameMatches(lastFrame, /Cluster status/);
+    await press(stdin, KEYS.down, KEYS.enter);
+    await frameMatches(
+      lastFrame,
+      /cannot read the queue: the cluster commands need a Redis server \(fix: pass --redis URL\)/,
+    );
+    failing = false;
+    await press(stdin, KEYS.escape);
+    await frameMatches(lastFrame, /New run/);
+    await press(stdin, KEYS.down, KEYS.enter);
+    await frameMatches(lastFrame, /3\/10 shards/);
+  } finally {
+    unmount();
+  }
 });

@@ -8,11 +8,10 @@ import {openCollection} from '../../source/core/collection/reader.js';
 import type {ScanView} from '../../source/core/duplicates/scan-view.js';
 import {duplicatesSession} from '../../source/core/duplicates/session.js';
 import {RUN_DEFAULTS} from '../../source/core/run/run-setup.js';
-import {DashboardApp} from '../../source/ui/dashboard-app.js';
-import type {DashboardServices} from '../../source/ui/dashboard-services.js';
 import {DuplicatesFrame, DuplicatesScreen} from '../../source/ui/duplicates-screen.js';
 import {makePhotoCollection} from '../duplicates/photo-collection.js';
 import {frameMatches, KEYS, press} from './keys.js';
+import {renderMenuDashboard} from './menu-dashboard.js';
 
 const member = (row: number, file: string, action: 'keep' | 'duplicate', distance?: number) => ({
   row,
@@ -99,25 +98,13 @@ test('browse groups, open one, mark keep/move, apply after a confirmation', asyn
 
 test('the dashboard menu opens the duplicates screen', async () => {
   const opened: string[] = [];
-  const services = {
-    devices: [{device: 'cpu', available: true}],
-    listModels: async () => [],
-    listPresets: () => [],
+  const {lastFrame, stdin, unmount} = renderMenuDashboard({
     openDuplicates: (embeddingsDir: string) => {
       opened.push(embeddingsDir);
       // Never settles: the screen stays on its scan, which is all this test looks at.
       return new Promise(() => {});
     },
-  } as unknown as DashboardServices;
-  const {lastFrame, stdin, unmount} = render(
-    <DashboardApp
-      services={services}
-      initialSetup={RUN_DEFAULTS}
-      initialScreen="menu"
-      onExit={() => {}}
-      onForceExit={() => {}}
-    />,
-  );
+  });
   try {
     await frameMatches(lastFrame, /Find duplicates/);
     await press(stdin, KEYS.down, KEYS.enter);
