@@ -20,6 +20,8 @@ const KEYS: Record<SummaryAction, {key: string; label: string}> = {
   quit: {key: 'q', label: 'quit'},
 };
 
+const SHOWN_FAILURES = 3;
+
 export function SummaryScreen({report, actions, onAction}: SummaryScreenProps) {
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) return onAction('quit');
@@ -30,6 +32,8 @@ export function SummaryScreen({report, actions, onAction}: SummaryScreenProps) {
   const embed = report.embed;
   const failureReasons = Object.entries(download?.failedByReason ?? {});
   const shortfall = download && explainShortfall(download, runTakesFlag);
+  // Three failed images, then a count: the screen must fit 24 rows with every other line present.
+  const shownFailures = embed?.failures.slice(0, SHOWN_FAILURES) ?? [];
   return (
     <Box flexDirection="column">
       <Text bold color={report.interrupted ? 'yellow' : 'green'}>
@@ -39,48 +43,59 @@ export function SummaryScreen({report, actions, onAction}: SummaryScreenProps) {
         in {formatSeconds(report.seconds)}
       </Text>
       {download && (
-        <Text>
+        <Text wrap="truncate-end">
           Download: {download.kept} new + {download.alreadyPresent} already there = {download.total} images,{' '}
-          failed {download.failed}, duplicates {download.duplicates}, {formatBytes(download.bytes)}
+          {formatBytes(download.bytes)}, duplicates {download.duplicates}
+        </Text>
+      )}
+      {download && download.failed > 0 && (
+        <Text color="yellow" wrap="truncate-end">
+          {'  '}failed {download.failed}
+          {failureReasons.map(([reason, count]) => ` · ${reason}: ${count}`).join('')}
         </Text>
       )}
       {download?.sourceError && (
-        <Text color="yellow"> the URL source stopped early: {download.sourceError}</Text>
-      )}
-      {failureReasons.map(([reason, count]) => (
-        <Text key={reason} color="yellow">
-          {'  '}
-          {reason}: {count}
+        <Text color="yellow" wrap="truncate-end">
+          {'  '}the URL source stopped early: {download.sourceError}
         </Text>
-      ))}
+      )}
       {shortfall && (
         <Box flexDirection="column">
-          <Text color="yellow">
+          <Text color="yellow" wrap="truncate-end">
             {shortfall.missing} short of {download?.requested}: {shortfall.why}
           </Text>
-          <Text color="yellow"> fix: {shortfall.fix}</Text>
+          <Text color="yellow" wrap="truncate-end">
+            {'  '}fix: {shortfall.fix}
+          </Text>
         </Box>
       )}
       {embed && (embed.collection !== null || embed.failed > 0) ? (
-        <Text>
+        <Text wrap="truncate-end">
           Embed: {embed.ok} embedded, {embed.failed} failed, {embed.imagesPerSecond.toFixed(1)} img/s
           {embed.interrupted ? ' (interrupted, outputs are consistent)' : ''}
         </Text>
       ) : (
-        <Text dimColor>
+        <Text dimColor wrap="truncate-end">
           Embed: nothing embedded{report.interrupted ? ' (stopped first; earlier outputs untouched)' : ''}
         </Text>
       )}
-      {embed?.failures.slice(0, 5).map((failure) => (
-        <Text key={failure.file} color="yellow">
+      {shownFailures.map((failure) => (
+        <Text key={failure.file} color="yellow" wrap="truncate-middle">
           {'  '}
           {failure.file}: {failure.reason}
         </Text>
       ))}
+      {embed && embed.failed > shownFailures.length && (
+        <Text dimColor>
+          {'  '}… {embed.failed - shownFailures.length} more (metadata.json lists them)
+        </Text>
+      )}
       <Box flexDirection="column" marginTop={1}>
-        <Text>Images: {report.imagesDir}</Text>
+        <Text wrap="truncate-middle">Images: {report.imagesDir}</Text>
         {report.outputFiles.map((file) => (
-          <Text key={file}>Output: {file}</Text>
+          <Text key={file} wrap="truncate-middle">
+            Output: {file}
+          </Text>
         ))}
       </Box>
       <Box flexDirection="column" marginTop={1}>

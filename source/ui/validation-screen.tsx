@@ -14,6 +14,7 @@ import {
   type ValidationEvent,
   type ValidationReport,
 } from '../core/validate/types.js';
+import {useTerminalSize} from './terminal-size.js';
 
 export interface CheckRow {
   id: CheckId;
@@ -83,12 +84,29 @@ const DETAIL_STYLE = {
   skip: {mark: '-', color: 'yellow'},
 } as const;
 
-function CheckLine({row, total}: {row: CheckRow; total: number}) {
+/** A check's findings to show: failures and skips show what explains them, a pass only its notes. */
+function shownDetails(row: CheckRow): CheckResult['details'] {
+  const result = row.result;
+  if (!result || row.state === 'pending' || row.state === 'running') return [];
+  return result.details.filter((detail) => row.state !== 'passed' || detail.kind === 'note');
+}
+
+/**
+ * Findings per check that fit the terminal: the rows left after the title, a line per check, the verdict and the
+ * frame's key help, shared among the checks that have findings (at least one line each).
+ */
+function detailLimit(checks: readonly CheckRow[], rows: number): number {
+  const withDetails = checks.filter((row) => shownDetails(row).length > 0).length;
+  if (withDetails === 0) return 0;
+  return Math.max(1, Math.floor((rows - checks.length - 8) / withDetails));
+}
+
+function CheckLine({row, total, limit}: {row: CheckRow; total: number; limit: number}) {
   const label = `${row.index}/${total} ${row.title}`;
   if (row.state === 'pending') return <Text dimColor>· {label}</Text>;
   if (row.state === 'running') {
     return (
-      <Text>
+      <Text wrap="truncate-end">
         <Text color="cyan">
           <Spinner type="dots" />
         </Text>{' '}
@@ -99,24 +117,30 @@ function CheckLine({row, total}: {row: CheckRow; total: number}) {
   }
   const result = row.result as CheckResult;
   const mark = {passed: ['✓', 'green'], failed: ['✗', 'red'], skipped: ['-', 'yellow']}[row.state];
-  // A pass shows only its notes; a failure or skip shows every finding that explains it.
-  const details = result.details.filter((detail) => row.state !== 'passed' || detail.kind === 'note');
+  const details = shownDetails(row);
+  // Past the limit the last line says how many are left out (`validate --json` lists every finding).
+  const shown = details.length > limit ? details.slice(0, Math.max(0, limit - 1)) : details;
   return (
     <Box flexDirection="column">
-      <Text>
+      <Text wrap="truncate-end">
         <Text color={mark[1]}>{mark[0]}</Text> {label}{' '}
         <Text dimColor={row.state !== 'failed'}>
           {row.state === 'skipped' ? `skipped: ${result.summary}` : result.summary}
         </Text>
       </Text>
-      {details.map((detail, index) => (
+      {shown.map((detail, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: a check's findings never reorder
-        <Text key={index}>
+        <Text key={index} wrap="truncate-end">
           {'    '}
           <Text color={DETAIL_STYLE[detail.kind].color}>{DETAIL_STYLE[detail.kind].mark}</Text>{' '}
           {detail.message}
         </Text>
       ))}
+      {shown.length < details.length ? (
+        <Text dimColor wrap="truncate-end">
+          {'    '}… {details.length - shown.length} more (validate --json lists them all)
+        </Text>
+      ) : null}
     </Box>
   );
 }
@@ -147,11 +171,12 @@ export function ValidationScreen({run, onDone}: ValidationScreenProps) {
   }, []);
 
   const total = state.checks.length;
+  const limit = detailLimit(state.checks, useTerminalSize().rows);
   return (
     <Box flexDirection="column">
       <Text bold>Validate</Text>
       {state.checks.map((row) => (
-        <CheckLine key={row.id} row={row} total={total} />
+        <CheckLine key={row.id} row={row} total={total} limit={limit} />
       ))}
       {state.report && (
         <Box marginTop={1}>

@@ -1,13 +1,22 @@
 /** The main screens at 80x24 and after a resize: nothing scrolls off the top, no line wraps, no stale header. */
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
+import type {RunReport} from '../../source/core/run/run-pipeline.js';
+import {RunProgressTracker} from '../../source/core/run/run-progress.js';
 import {RUN_DEFAULTS} from '../../source/core/run/run-setup.js';
 import type {SearchResult} from '../../source/core/search/searcher.js';
+import {
+  type CheckResult,
+  VALIDATION_CHECKS,
+  type ValidationReport,
+} from '../../source/core/validate/types.js';
 import {RunScreen} from '../../source/ui/run-screen.js';
 import {initialRunViewState} from '../../source/ui/run-view-state.js';
 import {SearchScreen} from '../../source/ui/search-screen.js';
 import {SetupScreen} from '../../source/ui/setup-screen.js';
+import {SummaryScreen} from '../../source/ui/summary-screen.js';
 import {CLEAR_TERMINAL, clearOnShrink} from '../../source/ui/terminal-size.js';
+import {ValidationScreen} from '../../source/ui/validation-screen.js';
 import {eventually, KEYS, settle} from './keys.js';
 import {FakeTerminal, fits, renderSized} from './sized-render.js';
 
@@ -135,6 +144,115 @@ describe('screens at 80x24', () => {
     );
     await eventually(() => assert.ok((lastFrame() ?? '').length > 0));
     fitsNow(lastFrame, terminal);
+    unmount();
+  });
+
+  test('the summary fits with long paths, every failure reason and five failed images', async () => {
+    const terminal = new FakeTerminal(80, 24);
+    const deep = `/home/someone/${'a-rather-long-folder-name/'.repeat(4)}`;
+    const report: RunReport = {
+      interrupted: true,
+      stoppedDuring: 'embed',
+      progress: new RunProgressTracker().snapshot(),
+      imagesDir: `${deep}images`,
+      embeddingsDir: `${deep}embeddings`,
+      download: {
+        provider: 'urls',
+        imagesDir: `${deep}images`,
+        requested: 1000,
+        alreadyPresent: 200,
+        kept: 500,
+        total: 700,
+        failed: 300,
+        failedByReason: {timeout: 100, 'not-found': 80, 'too-small': 60, 'not-an-image': 40, 'http-5xx': 20},
+        retries: 50,
+        retriesByReason: {},
+        duplicates: 12,
+        attempts: 1100,
+        bytes: 50_000_000,
+        bytesReceived: 0,
+        sourceError: 'the URL list ended after line 812: unreadable line',
+        seconds: 60,
+        interrupted: false,
+        stopReason: null,
+        cleanedTempFiles: 0,
+        recoveredFiles: 0,
+        files: [],
+      } as unknown as RunReport['download'],
+      embed: {
+        ok: 650,
+        failed: 50,
+        failures: Array.from({length: 5}, (_, index) => ({
+          file: `${'holiday-2024/'.repeat(4)}IMG_${index}.HEIC`,
+          reason: 'undecodable: unsupported image format (convert it to JPEG or PNG and run again)',
+        })),
+        interrupted: true,
+        imagesPerSecond: 12.5,
+        outputFiles: [],
+        cacheHits: 0,
+        collection: null,
+      } as unknown as RunReport['embed'],
+      outputFiles: ['image_embeddings.npy', 'image_filenames.npy', 'metadata.json'].map(
+        (name) => `${deep}embeddings/${name}`,
+      ),
+      startedAt: '',
+      finishedAt: '',
+      seconds: 125,
+    };
+    const {lastFrame, unmount} = renderSized(
+      <SummaryScreen
+        report={report}
+        actions={['validate', 'search', 'again', 'setup', 'quit']}
+        onAction={() => {}}
+      />,
+      terminal,
+    );
+    await eventually(() => assert.match(lastFrame() ?? '', /\[q\] quit/));
+    fitsNow(lastFrame, terminal);
+    unmount();
+  });
+
+  test('validation fits when every check fails with many findings', async () => {
+    const terminal = new FakeTerminal(80, 24);
+    const results: CheckResult[] = VALIDATION_CHECKS.map((check) => ({
+      id: check.id,
+      index: check.index,
+      title: check.title,
+      status: 'failed',
+      summary: `${check.title} failed: ${'a long explanation of what is wrong '.repeat(3)}`,
+      details: Array.from({length: 6}, (_, index) => ({
+        kind: 'fail' as const,
+        message: `finding ${index}: ${'/a/rather/long/path/to/an/image/file.jpg '.repeat(2)}`,
+      })),
+      durationMs: 1,
+    }));
+    const report: ValidationReport = {
+      embeddingsDir: '/out',
+      passed: false,
+      passedCount: 0,
+      total: results.length,
+      checks: results,
+      interrupted: false,
+      sample: 3,
+      seed: 1,
+    };
+    const {lastFrame, unmount} = renderSized(
+      <ValidationScreen
+        run={async ({onEvent}) => {
+          for (const result of results) {
+            const check = {id: result.id, index: result.index, title: result.title};
+            onEvent({type: 'check-started', check});
+            onEvent({type: 'check-failed', check, result});
+          }
+          onEvent({type: 'verdict', report});
+          return report;
+        }}
+      />,
+      terminal,
+    );
+    await eventually(() => assert.match(lastFrame() ?? '', /0\/5 checks pass/));
+    fitsNow(lastFrame, terminal);
+    assert.match(lastFrame() ?? '', /more/);
     unmount();
   });
 });
