@@ -48,11 +48,11 @@ export async function openCollectionBackend(options: CollectionBackendOptions): 
         index: searcher.index,
       };
     },
-    searchText: (query, k, filters) => asBadQuery(() => live.searcher.search(clientQuery(query), k, filters)),
-    searchImage: (bytes, k, filters) => asBadQuery(() => live.searcher.search(imageQuery(bytes), k, filters)),
+    searchText: (query, k, filters) => asBadQuery(() => live.search(clientQuery(query), k, filters)),
+    searchImage: (bytes, k, filters) => asBadQuery(() => live.search(imageQuery(bytes), k, filters)),
     searchById: (id, k, filters) => {
       if (id >= live.searcher.count) return Promise.reject(new BadQueryError(`no image with id ${id}`));
-      return asBadQuery(() => live.searcher.search(rowQuery(id), k, filters));
+      return asBadQuery(() => live.search(rowQuery(id), k, filters));
     },
     async imagePath(id) {
       const file = live.searcher.files[id];

@@ -77,3 +77,51 @@ test('uploads take the pipeline cache-through path: a cached picture is not embe
     await rm(root, {recursive: true, force: true});
   }
 });
+
+test('a live collection takes in what other writers commit: new shards grow it, removed rows re-read it', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'vc-live-follow-'));
+  try {
+    const images = join(root, 'images');
+    const embeddings = join(root, 'embeddings');
+    const models = join(root, 'models');
+    await cp(fixtureImages, images, {recursive: true});
+    await rm(join(images, 'wide_1023x511.jpg'));
+    const embed = () =>
+      embedImages({
+        imagesDir: images,
+        embeddingsDir: embeddings,
+        model: tinyClip,
+        modelsDir: models,
+        dtype: 'fp32',
+        device: 'cpu',
+      });
+    await embed();
+    const live = await openLiveCollection({
+      embeddingsDir: embeddings,
+      modelsDir: models,
+      followIntervalMs: 0,
+    });
+    t.after(() => live.close());
+    const first = live.searcher;
+    const before = first.count;
+    assert.equal((await live.search('a photo', 100)).length, before);
+
+    // Another writer appends a shard: the same searcher grows by its rows.
+    await cp(join(fixtureImages, 'wide_1023x511.jpg'), join(images, 'wide_1023x511.jpg'));
+    await embed();
+    const grown = await live.search('a photo', 100);
+    assert.equal(grown.length, before + 1);
+    assert.equal(live.searcher, first, 'grown in place, not re-read');
+    assert.ok(grown.some((hit) => hit.file === 'wide_1023x511.jpg'));
+
+    // Another writer removes a row (its file is gone): the collection is read again.
+    await rm(join(images, 'gray_320x240.jpg'));
+    await embed();
+    const reread = await live.search('a photo', 100);
+    assert.equal(reread.length, before);
+    assert.notEqual(live.searcher, first);
+    assert.ok(!reread.some((hit) => hit.file === 'gray_320x240.jpg'));
+  } finally {
+    await rm(root, {recursive: true, force: true});
+  }
+});

@@ -4,24 +4,20 @@
  * Shards another writer committed since the searcher read the collection are read first (only those), so row ids
  * stay the collection's; when rows were tombstoned meanwhile, the caller re-reads the collection instead.
  */
-import {readShardRows} from '../collection/reader.js';
-import {tombstonesByShard} from '../collection/state.js';
 import {openCollectionWriter} from '../collection/writer.js';
 import type {EmbeddingCachePort} from '../embed/cache-port.js';
 import type {Embedder} from '../embed/embedder.js';
 import {modelFactsOf} from '../embed/model-facts.js';
 import {isUserError, UserError} from '../errors.js';
 import type {Searcher} from '../search/searcher.js';
+import {catchUp, type KnownShards, knownShardsOf} from './catch-up.js';
 import {type EmbeddedUploads, embedUploads} from './embed-uploads.js';
 import type {NamedUpload} from './name-uploads.js';
 
 /** Another writer (an embed of the folder) holds the collection's lock: the client may try again later. */
 export class CollectionBusyError extends UserError {}
 
-export interface KnownShards {
-  ids: string[];
-  tombstones: number;
-}
+export type {KnownShards} from './catch-up.js';
 
 export async function appendShard(options: {
   dir: string;
@@ -44,26 +40,11 @@ export async function appendShard(options: {
     await writer.bind({imagesDir: options.imagesDir, model: modelFactsOf(embedder), dims: embedder.dims});
     const state = writer.state;
     if (!state) throw new Error(`${dir} is no longer a collection`);
-    const ids = state.shards.map((shard) => shard.id);
-    const reread =
-      state.manifest.tombstones.length !== known.tombstones ||
-      known.ids.some((id, index) => ids[index] !== id);
-    if (!reread) {
-      const dead = tombstonesByShard(state.manifest);
-      for (const shard of state.shards.slice(known.ids.length)) {
-        const {rows, files} = await readShardRows(dir, shard, embedder.dims, dead.get(shard.id));
-        searcher.append(rows, files);
-      }
-    }
+    const reread = (await catchUp(searcher, state, known)) === 'reread';
     const embedded = await embedUploads({...options, sink: writer});
     await writer.commit();
     if (!reread) searcher.append(embedded.rows, embedded.files);
-    const after = writer.state ?? state;
-    return {
-      ...embedded,
-      known: {ids: after.shards.map((shard) => shard.id), tombstones: after.manifest.tombstones.length},
-      reread,
-    };
+    return {...embedded, known: knownShardsOf(writer.state ?? state), reread};
   } finally {
     await writer.close();
   }

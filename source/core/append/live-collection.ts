@@ -6,6 +6,8 @@
  */
 import {mkdir} from 'node:fs/promises';
 import {join, resolve} from 'node:path';
+import {MANIFEST_FILE, SHARDS_DIR, VIEW_FILES} from '../collection/layout.js';
+import {readCollectionState} from '../collection/state.js';
 import {openCollectionWriter} from '../collection/writer.js';
 import type {EmbeddingCachePort} from '../embed/cache-port.js';
 import {createEmbedder, type Embedder} from '../embed/embedder.js';
@@ -13,11 +15,17 @@ import type {EmbedMetadata} from '../embed/metadata.js';
 import {isUserError} from '../errors.js';
 import {isDtype} from '../model/dtype.js';
 import {type EmbeddingCollection, loadEmbeddingCollection} from '../search/embedding-collection.js';
+import type {SearchFilters} from '../search/result-filter.js';
 import {createSearcher, type IndexChoice, type Searcher} from '../search/searcher.js';
 import {appendShard, type KnownShards} from './append-shard.js';
+import {catchUp} from './catch-up.js';
 import {embedUploads} from './embed-uploads.js';
 import {readLegacyMetadata, rewriteWithUploads} from './legacy-append.js';
 import {type AppendReport, type ImageBytes, nameUploads, UPLOAD_FOLDER} from './name-uploads.js';
+import {createSearcherSlot, folderStamp} from './searcher-slot.js';
+
+/** How often a search looks for commits other processes made (a stat of three paths). */
+export const FOLLOW_INTERVAL_MS = 1000;
 
 export interface LiveCollectionOptions {
   embeddingsDir: string;
@@ -25,11 +33,18 @@ export interface LiveCollectionOptions {
   model?: string;
   index?: IndexChoice;
   cache?: EmbeddingCachePort;
+  /** Default FOLLOW_INTERVAL_MS (tests pass 0). */
+  followIntervalMs?: number;
 }
 
 export interface LiveCollection {
   /** The current searcher: replaced when the collection had to be read again. */
   readonly searcher: Searcher;
+  /**
+   * Searches the collection as it is now: first takes in what other processes committed since the last look (an
+   * embed, a cluster worker, `duplicates --apply`), at most once per followIntervalMs.
+   */
+  search: Searcher['search'];
   /** The images folder the rows' files are relative to ('' when the outputs do not say). */
   readonly imagesDir: string;
   /** Adds images; appends run one at a time. A CollectionBusyError when another writer holds the lock. */
@@ -47,8 +62,16 @@ export async function openLiveCollection(options: LiveCollectionOptions): Promis
       index: options.index,
       collection: collection ?? (await loadEmbeddingCollection(dir)),
     });
+  // Taken before reading, so a commit made while the folder is read shows up as a change at the next look.
+  const stampOf = async () =>
+    (
+      await Promise.all(
+        [MANIFEST_FILE, SHARDS_DIR, VIEW_FILES.metadata].map((name) => folderStamp(join(dir, name))),
+      )
+    ).join('|');
+  let stamp = await stampOf();
   const collection = await loadEmbeddingCollection(dir);
-  let searcher = await open(collection);
+  const slot = createSearcherSlot(await open(collection));
   const isCollection = collection.shards !== undefined;
   let known: KnownShards = collection.shards ?? {ids: [], tombstones: 0};
   let legacy: EmbedMetadata | undefined = isCollection ? undefined : await readLegacyMetadata(dir);
@@ -67,15 +90,12 @@ export async function openLiveCollection(options: LiveCollectionOptions): Promis
     });
     return embedder;
   };
-  const replaceSearcher = async (next: Searcher): Promise<void> => {
-    const old = searcher;
-    searcher = next;
-    await old.close();
-  };
+  const replaceSearcher = (next: Searcher): Promise<void> => slot.replace(next);
 
   // Row id by file, kept across appends: only the rows added since are indexed again.
   let ids: {of: Searcher; rows: number; map: Map<string, number>} | undefined;
   const rowIds = (): Map<string, number> => {
+    const searcher = slot.current;
     if (ids?.of !== searcher) ids = {of: searcher, rows: 0, map: new Map()};
     for (; ids.rows < searcher.count; ids.rows++) ids.map.set(searcher.files[ids.rows]!, ids.rows);
     return ids.map;
@@ -89,7 +109,7 @@ export async function openLiveCollection(options: LiveCollectionOptions): Promis
     const input = {imagesDir, uploads: fresh, embedder: model, cache: options.cache};
     let embedded: {files: string[]; failures: AppendReport['failed']};
     if (isCollection) {
-      const result = await appendShard({...input, dir, searcher, known});
+      const result = await appendShard({...input, dir, searcher: slot.current, known});
       embedded = result;
       known = result.known;
       viewStale = true;
@@ -108,7 +128,7 @@ export async function openLiveCollection(options: LiveCollectionOptions): Promis
       }
     }
     // The new rows are the collection's last, whichever way the searcher grew.
-    const first = searcher.count - embedded.files.length;
+    const first = slot.current.count - embedded.files.length;
     const added = embedded.files.map((file, index) => ({id: first + index, file}));
     return {added: [...existing, ...added], failed: [...failed, ...embedded.failures]};
   }
@@ -132,22 +152,72 @@ export async function openLiveCollection(options: LiveCollectionOptions): Promis
     }
   }
 
+  /** Takes in other processes' commits: new shards grow the searcher; anything else re-reads the folder. */
+  async function follow(): Promise<void> {
+    const now = await stampOf();
+    if (now === stamp) return;
+    stamp = now;
+    const state = isCollection ? await readCollectionState(dir) : null;
+    const grown = state ? await catchUp(slot.current, state, known) : 'reread';
+    if (grown !== 'reread') {
+      known = grown;
+      return;
+    }
+    const reread = await loadEmbeddingCollection(dir);
+    known = reread.shards ?? known;
+    if (!isCollection) legacy = await readLegacyMetadata(dir);
+    await replaceSearcher(await open(reread));
+  }
+  const interval = options.followIntervalMs ?? FOLLOW_INTERVAL_MS;
+  let lookedAt = Number.NEGATIVE_INFINITY;
+  let following: Promise<void> | undefined;
+  let appending = false;
+  const look = (): Promise<void> => {
+    // An append in progress catches up under the lock itself; a look already under way is shared.
+    if (appending || performance.now() - lookedAt < interval) return following ?? Promise.resolve();
+    lookedAt = performance.now();
+    // A folder that cannot be read right now keeps the searcher it has; the next look tries again.
+    following ??= follow()
+      .catch(() => {
+        stamp = '';
+      })
+      .finally(() => {
+        following = undefined;
+      });
+    return following;
+  };
+
   return {
     get searcher() {
-      return searcher;
+      return slot.current;
+    },
+    async search(query, k, filters?: SearchFilters) {
+      await look();
+      return slot.use((searcher) => searcher.search(query, k, filters));
     },
     imagesDir,
     append(files) {
-      const job = writing.then(() => append(files));
+      const job = writing.then(async () => {
+        await following;
+        appending = true;
+        try {
+          return await append(files);
+        } finally {
+          // This process's own commit is not news to it.
+          stamp = await stampOf();
+          appending = false;
+        }
+      });
       writing = job.catch(() => undefined);
       return job;
     },
     async close() {
       await writing;
+      await following;
       try {
         await refreshView();
       } finally {
-        await searcher.close();
+        await slot.close();
         if (embedder) await (await embedder).close();
         options.cache?.close();
       }
