@@ -5,8 +5,11 @@ import {createAdaptiveSplit, PARK_HOLD_WINDOWS} from '../../source/core/embed/ad
 import {createCoreBudget} from '../../source/core/embed/core-budget.js';
 import {mayStartImage, type PreprocessPool} from '../../source/core/embed/preprocess-pool.js';
 import {
+  BESIDE_BELOW_SHARE,
+  decideOverlap,
   decideWorkers,
   maxPreprocessWorkers,
+  PHASES_ABOVE_SHARE,
   type SplitWindow,
 } from '../../source/core/embed/split-controller.js';
 
@@ -64,6 +67,10 @@ test('workers beyond the overlap allowance compute only on cores inference leave
   // q8's two one-thread sessions, one running: one core free, already taken by the first worker.
   assert.equal(mayStartImage({index: 1, overlap: 1, busy: 1, freeOfInference: 1}), false);
   assert.equal(mayStartImage({index: 1, overlap: 1, busy: 0, freeOfInference: 1}), true);
+  // Phases (overlap 0): even the first worker waits while the session holds every core.
+  assert.equal(mayStartImage({index: 0, overlap: 0, busy: 0, freeOfInference: 0}), false);
+  assert.equal(mayStartImage({index: 1, overlap: 0, busy: 1, freeOfInference: 2}), true);
+  assert.equal(mayStartImage({index: 1, overlap: 0, busy: 2, freeOfInference: 2}), false);
 });
 
 test('the core budget counts running inference threads and integrates idle sessions', () => {
@@ -85,21 +92,97 @@ test('the core budget counts running inference threads and integrates idle sessi
   assert.equal(budget.takeSessionIdleMs(), 0, 'taken, so reset');
 });
 
-function fakePool(size: number, maxSize: number): PreprocessPool & {sizes: number[]} {
+function fakePool(
+  size: number,
+  maxSize: number,
+): PreprocessPool & {sizes: number[]; busyMs: number; overlaps: number[]} {
   const pool = {
     size,
     maxSize,
     sizes: [] as number[],
+    overlap: size,
+    overlaps: [] as number[],
+    busyMs: 0,
     ready: Promise.resolve(),
     preprocessInto: () => Promise.resolve({ok: true as const}),
     resize(wanted: number) {
       pool.size = Math.max(1, Math.min(maxSize, wanted));
       pool.sizes.push(pool.size);
     },
+    setOverlap(wanted: number) {
+      pool.overlap = wanted;
+      pool.overlaps.push(wanted);
+    },
+    takeBusyMs() {
+      const taken = pool.busyMs;
+      pool.busyMs = 0;
+      return taken;
+    },
     close: () => Promise.resolve(),
   };
   return pool;
 }
+
+test('heavy preprocessing beside a session that holds every core moves to phases, light moves back', () => {
+  assert.deepEqual(decideOverlap({preprocessMs: 700, inferenceMs: 1000}, 1, 1).overlap, 0);
+  assert.deepEqual(decideOverlap({preprocessMs: 200, inferenceMs: 1000}, 1, 1), {overlap: 1});
+  assert.deepEqual(decideOverlap({preprocessMs: 200, inferenceMs: 1000}, 0, 1), {overlap: 0});
+  assert.deepEqual(decideOverlap({preprocessMs: 80, inferenceMs: 1000}, 0, 1).overlap, 1);
+  assert.deepEqual(decideOverlap({preprocessMs: 80, inferenceMs: 0}, 0, 1), {overlap: 0});
+  assert.ok(BESIDE_BELOW_SHARE < PHASES_ABOVE_SHARE / 2, 'a worker beside runs at about half speed');
+
+  let now = 0;
+  const budget = createCoreBudget(2, 1, () => now);
+  const pool = fakePool(1, 2);
+  const split = createAdaptiveSplit({
+    pool,
+    budget,
+    sessions: 1,
+    adaptive: true,
+    phases: true,
+    clock: () => now,
+  });
+  // 12-megapixel photos: workers busy 800 ms per 1000 of inference. Phases, with a worker for each core.
+  split.batchStarting(now);
+  budget.inferenceStarted(2);
+  now = 1000;
+  pool.busyMs = 800;
+  budget.inferenceEnded(2);
+  split.batchDone();
+  assert.deepEqual(pool.overlaps, [0]);
+  assert.deepEqual(pool.sizes, [2]);
+  // Light images: 50 ms per 1000. Back beside the model.
+  split.batchStarting(now);
+  budget.inferenceStarted(2);
+  now = 2000;
+  pool.busyMs = 50;
+  budget.inferenceEnded(2);
+  split.batchDone();
+  assert.deepEqual(pool.overlaps, [0, 1]);
+  assert.deepEqual(
+    split.report().changes.map((change) => [change.workers, change.beside]),
+    [
+      [2, 0],
+      [2, 1],
+    ],
+  );
+  // Without phases (q8's one-thread sessions, many cores) the same window changes only the worker count.
+  const other = fakePool(1, 2);
+  const fixedBeside = createAdaptiveSplit({
+    pool: other,
+    budget,
+    sessions: 1,
+    adaptive: true,
+    clock: () => now,
+  });
+  fixedBeside.batchStarting(now);
+  budget.inferenceStarted(2);
+  now = 3000;
+  other.busyMs = 800;
+  budget.inferenceEnded(2);
+  fixedBeside.batchDone();
+  assert.deepEqual(other.overlaps, []);
+});
 
 test('during a run the split grows the pool while the model waits and parks it when batches queue', () => {
   let now = 0;

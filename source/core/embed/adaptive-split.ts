@@ -6,6 +6,7 @@
 import type {CoreBudget} from './core-budget.js';
 import type {PreprocessPool} from './preprocess-pool.js';
 import {
+  decideOverlap,
   decideWorkers,
   MAX_RECORDED_CHANGES,
   MIN_WINDOW_MS,
@@ -33,6 +34,11 @@ export function createAdaptiveSplit(options: {
   sessions: number;
   /** false: a fixed pool (the caller chose its size); the report still says what it was. */
   adaptive: boolean;
+  /**
+   * Whether preprocessing may move to phases (no worker beside inference) when it is heavy: for a session whose
+   * threads hold every core (decideOverlap). Default false.
+   */
+  phases?: boolean;
   clock?: () => number;
   /** The process's CPU milliseconds so far (injectable for tests). */
   cpu?: () => number;
@@ -48,6 +54,7 @@ export function createAdaptiveSplit(options: {
   let cpuStart: number | undefined;
   let cpuLast = 0;
   const initial = pool?.size ?? 0;
+  const beside = pool?.overlap ?? 0;
   let most = initial;
   let started: number | undefined;
   let windowStart = 0;
@@ -76,6 +83,24 @@ export function createAdaptiveSplit(options: {
       const window = {ms, sessions, sessionIdleMs: budget.takeSessionIdleMs(), batchWaitMs};
       windowStart = now;
       batchWaitMs = 0;
+      const at = Math.round(now - started) / 1000;
+      const record = (reason: string) => {
+        if (changes.length < MAX_RECORDED_CHANGES)
+          changes.push({at_seconds: at, workers: pool.size, beside: pool.overlap, reason});
+      };
+      const preprocessMs = pool.takeBusyMs();
+      if (options.phases) {
+        const inferenceMs = ms * sessions - window.sessionIdleMs;
+        const moved = decideOverlap({preprocessMs, inferenceMs}, pool.overlap, beside);
+        if (moved.reason !== undefined) {
+          pool.setOverlap(moved.overlap);
+          // In phases every core prepares the next batch while the model waits for it.
+          if (moved.overlap === 0) pool.resize(Math.max(pool.size, budget.cores));
+          most = Math.max(most, pool.size);
+          record(moved.reason);
+          return;
+        }
+      }
       const decision = decideWorkers(window, pool.size, {min: 1, max: pool.maxSize});
       const parking = decision.workers < pool.size;
       if (holdParks > 0) holdParks--;
@@ -84,10 +109,7 @@ export function createAdaptiveSplit(options: {
       if (!parking) holdParks = PARK_HOLD_WINDOWS;
       pool.resize(decision.workers);
       most = Math.max(most, pool.size);
-      if (changes.length < MAX_RECORDED_CHANGES) {
-        const at = Math.round(now - started) / 1000;
-        changes.push({at_seconds: at, workers: pool.size, reason: decision.reason});
-      }
+      record(decision.reason);
     },
     report() {
       return {

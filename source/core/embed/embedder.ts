@@ -17,7 +17,7 @@ import {createBatchInference, type EmbedResult} from './infer-batch.js';
 import {batchPreprocessor, type EmbedInput, type PreparedBatch} from './preprocess-batch.js';
 import {createPreprocessPool, defaultPreprocessWorkers, type PreprocessPool} from './preprocess-pool.js';
 import {openSessionPool, type SessionPool} from './session-pool.js';
-import {maxPreprocessWorkers, type SplitReport} from './split-controller.js';
+import {maxPreprocessWorkers, PHASES_UP_TO_THREADS, type SplitReport} from './split-controller.js';
 import {createTensorSlots} from './tensor-slots.js';
 
 export interface Embedder {
@@ -118,7 +118,10 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   try {
     if (opening.status === 'rejected') throw opening.reason;
     if (starting.status === 'rejected') throw starting.reason;
-    const split = createAdaptiveSplit({pool: preprocess, budget, sessions, adaptive});
+    // Phases only where a session's threads hold every core of a small machine (measured on 2 cores).
+    const phases =
+      device === 'cpu' && threads / sessions > 1 && threads >= cores && threads <= PHASES_UP_TO_THREADS;
+    const split = createAdaptiveSplit({pool: preprocess, budget, sessions, adaptive, phases});
     return await wrapSession(opening.value, preprocess, folder, options, {
       threads,
       batchSize,

@@ -40,6 +40,11 @@ export interface PreprocessPool {
   preprocessInto(data: Uint8Array | string, target: Float32Array, offset: number): Promise<Outcome>;
   /** Grows (starting workers as needed) or parks workers; clamped to 1..maxSize. */
   resize(size: number): void;
+  /** Workers that compute beside inference (the rest wait for a core inference leaves idle). */
+  readonly overlap: number;
+  setOverlap(overlap: number): void;
+  /** Milliseconds workers spent on images since the last call, summed over workers (images done by then). */
+  takeBusyMs(): number;
   close(): Promise<void>;
 }
 
@@ -56,6 +61,8 @@ interface Slot {
   started: Promise<void>;
   ready: boolean;
   busy: boolean;
+  /** When its current image was handed over. */
+  since: number;
 }
 
 type Pending = {
@@ -92,13 +99,15 @@ export function createPreprocessPool(
   size: number,
   options: PreprocessPoolOptions = {},
 ): PreprocessPool {
-  const overlap = Math.max(1, size);
-  const maxSize = Math.max(overlap, options.max ?? overlap);
+  const initial = Math.max(1, size);
+  let overlap = initial;
+  const maxSize = Math.max(initial, options.max ?? initial);
   const budget = options.budget;
+  let busyMs = 0;
   const queue: Pending[] = [];
   const inFlight = new Map<number, Pending>();
   const slots: Slot[] = [];
-  let active = overlap;
+  let active = initial;
   let nextId = 1;
   let broken: Error | undefined;
 
@@ -116,7 +125,7 @@ export function createPreprocessPool(
       config,
       decode: options.decode,
     });
-    const slot: Slot = {worker, busy: false, ready: false, started: Promise.resolve()};
+    const slot: Slot = {worker, busy: false, ready: false, started: Promise.resolve(), since: 0};
     slot.started = new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', reject);
@@ -133,6 +142,7 @@ export function createPreprocessPool(
       if (!entry) return;
       inFlight.delete(response.id);
       slot.busy = false;
+      busyMs += performance.now() - slot.since;
       worker.unref();
       entry.resolve(response.ok ? {ok: true, phash: response.phash} : {ok: false, reason: response.reason});
       pump();
@@ -154,6 +164,7 @@ export function createPreprocessPool(
       if (index >= active || slot.busy || !slot.ready || !mayCompute(index, busy)) continue;
       const entry = queue.shift() as Pending;
       slot.busy = true;
+      slot.since = performance.now();
       busy++;
       inFlight.set(entry.request.id, entry);
       slot.worker.ref();
@@ -162,7 +173,7 @@ export function createPreprocessPool(
     }
   };
 
-  for (let index = 0; index < overlap; index++) start();
+  for (let index = 0; index < initial; index++) start();
   const unsubscribe = budget?.onFreed(pump);
   const ready = Promise.all(slots.map((slot) => slot.started)).then(() => undefined);
   ready.catch(() => {}); // surfaced through `ready` or the failing requests
@@ -180,6 +191,18 @@ export function createPreprocessPool(
         queue.push({request: {id: nextId++, data, target, offset}, resolve, reject});
         pump();
       });
+    },
+    get overlap() {
+      return overlap;
+    },
+    setOverlap(wanted) {
+      overlap = Math.max(0, Math.round(wanted));
+      pump();
+    },
+    takeBusyMs() {
+      const taken = busyMs;
+      busyMs = 0;
+      return taken;
     },
     resize(wanted) {
       if (broken) return;

@@ -59,6 +59,48 @@ export function decideWorkers(window: SplitWindow, workers: number, limits: Spli
 }
 
 /**
+ * Whether preprocessing computes beside a session that holds every core, or only while the model waits (phases).
+ * Beside such a session a worker takes a core from one of its threads and the others wait for it at every operator;
+ * in phases both cores prepare the next batch and then both infer, which costs the model that wait instead. Light
+ * preprocessing (640x480 JPEGs: ~4 ms against ~55 ms of inference per image) keeps a worker beside, so the model
+ * hardly waits; heavy (12-megapixel photos, exact or fast) goes to phases: +6-15% measured on 2 cores
+ * (docs/performance.md, "Adaptive split"). The share is worker-busy time over session-busy time in the window; a
+ * worker beside the session runs at about half speed, so the two thresholds leave a wide band that holds.
+ */
+export const PHASES_ABOVE_SHARE = 0.3;
+/** Machines up to this many inference threads may use phases; many-core ones keep the measured overlap. */
+export const PHASES_UP_TO_THREADS = 4;
+export const BESIDE_BELOW_SHARE = 0.12;
+
+export interface OverlapWindow {
+  /** Milliseconds workers spent on images in the window, summed over workers. */
+  preprocessMs: number;
+  /** Session-milliseconds spent running batches. */
+  inferenceMs: number;
+}
+
+export function decideOverlap(
+  window: OverlapWindow,
+  overlap: number,
+  beside: number,
+): {overlap: number; reason?: string} {
+  if (window.inferenceMs <= 0) return {overlap};
+  const share = window.preprocessMs / window.inferenceMs;
+  const percent = `${Math.round(share * 100)}%`;
+  if (overlap > 0 && share > PHASES_ABOVE_SHARE)
+    return {
+      overlap: 0,
+      reason: `preprocessing took ${percent} of inference's time: it now waits for idle cores`,
+    };
+  if (overlap === 0 && share < BESIDE_BELOW_SHARE)
+    return {
+      overlap: beside,
+      reason: `preprocessing took ${percent} of inference's time: back beside the model`,
+    };
+  return {overlap};
+}
+
+/**
  * Preprocessing workers the pool may grow to: every core (a worker beyond the overlap allowance only computes on
  * a core the sessions leave idle), at most 8, because each holds its own decode buffer (up to 64 MB for a large
  * photo) and V8 heap.
@@ -70,6 +112,8 @@ export function maxPreprocessWorkers(cores: number): number {
 export interface SplitChange {
   at_seconds: number;
   workers: number;
+  /** Workers computing beside inference after the change (0: preprocessing waits for idle cores). */
+  beside: number;
   reason: string;
 }
 
