@@ -72,6 +72,18 @@ export function formatTable(report: BenchReport): string {
               (profile.jpegDecoder ? `, JPEGs by ${profile.jpegDecoder}` : ''),
           );
         }
+        const bound =
+          contender === 'embed'
+            ? result.bound_to_transformers_js
+            : contender === 'embed-fast'
+              ? result.fast_bound_to_transformers_js
+              : undefined;
+        if (bound !== undefined) {
+          lines.push(
+            `${' '.repeat(8)}the CPU allows at most ${bound.toFixed(2)} x transformers.js ` +
+              '(cores / (bare inference + preprocessing CPU ms per image, measured apart))',
+          );
+        }
       }
     }
   }
@@ -137,7 +149,8 @@ export function formatTable(report: BenchReport): string {
   lines.push('targets:');
   for (const check of report.targets) {
     lines.push(
-      `  ${check.pass ? 'PASS' : 'FAIL'} ${check.name}: ${check.value ?? 'n/a'} (target ${check.target})`,
+      `  ${check.pass ? 'PASS' : 'FAIL'} ${check.name}: ${check.value ?? 'n/a'} (target ${check.target}` +
+        `${check.cpu_bound === undefined ? '' : `; the CPU allows at most ${check.cpu_bound}`})`,
     );
   }
   return lines.join('\n');

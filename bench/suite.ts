@@ -107,7 +107,13 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     ).then((run) => run.result, errorOf);
     const runs = await runInterleaved(options, context, mixImages, {images: fixtures, goldenPath}, log);
     const imagesPerMix = Object.fromEntries([...mixImages].map(([name, images]) => [name, images.length]));
-    const results = summarise(options, runs, preprocess, imagesPerMix);
+    const results = summarise(
+      options,
+      runs,
+      preprocess,
+      imagesPerMix,
+      Math.min(cpus().length, options.threads),
+    );
     const transformersFidelity = runs.find((run) => 'fidelity' in run && run.fidelity !== undefined);
     const fidelity: BenchReport['fidelity'] = {
       embed: await measureOurFidelity(modelDir, fixtures, goldenPath).catch(errorOf),

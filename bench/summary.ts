@@ -57,6 +57,13 @@ export interface MixResult {
   ratio_to_transformers_js?: number;
   fast_ratio_to_transformers_js?: number;
   fast_ratio_to_ceiling?: number;
+  /**
+   * The most `embed` (and `embed --decode fast`) could reach against transformers.js on this host state: the cores
+   * over the bare session's CPU per image plus the preprocessing's CPU per image measured apart, as if nothing
+   * else cost anything. A target above it cannot be met on this host state by any pipeline.
+   */
+  bound_to_transformers_js?: number;
+  fast_bound_to_transformers_js?: number;
   /** embed's sessions waiting for batches, as a share of its run (best round). */
   model_idle_share?: number;
 }
@@ -73,6 +80,7 @@ export function summarise(
   runs: (RunOutcome & {mix: MixName})[],
   preprocess: PreprocessChildResult | {error: string} | null,
   imagesPerMix: Record<string, number>,
+  cores: number,
 ): Results {
   const results: Results = {};
   for (const dtype of options.dtypes) {
@@ -91,6 +99,7 @@ export function summarise(
         preprocess && !('error' in preprocess) ? preprocess : undefined,
         mix.name,
       );
+      addBounds(byMix[mix.name] as MixResult, cores);
     }
     results[dtype] = byMix;
   }
@@ -169,9 +178,28 @@ function addStageCosts(result: MixResult, preprocess: PreprocessChildResult | un
   }
 }
 
+/** See MixResult.bound_to_transformers_js: what the CPU allows, from the stage costs beside the run. */
+function addBounds(result: MixResult, cores: number): void {
+  const theirs = result.contenders['transformers-js'];
+  if (!theirs || 'error' in theirs) return;
+  const bound = (name: 'embed' | 'embed-fast'): number | undefined => {
+    const ours = result.contenders[name];
+    const stages = ours && !('error' in ours) ? ours.stage_cpu_ms : undefined;
+    if (stages?.inference === undefined || stages.decode === undefined) return undefined;
+    const perImage = stages.inference + (stages.read ?? 0) + stages.decode + (stages.resample_normalise ?? 0);
+    return round3((cores * 1000) / perImage / theirs.images_per_second);
+  };
+  const exact = bound('embed');
+  const fast = bound('embed-fast');
+  if (exact !== undefined) result.bound_to_transformers_js = exact;
+  if (fast !== undefined) result.fast_bound_to_transformers_js = fast;
+}
+
 export interface TargetCheck {
   name: string;
   value: number | null;
+  /** For a ratio to transformers.js: the most the CPU allows on this host state (bound_to_transformers_js). */
+  cpu_bound?: number;
   target: string;
   pass: boolean;
 }
@@ -186,12 +214,14 @@ export function checkTargets(
     value: number | undefined | null,
     pass: (value: number) => boolean,
     target: string,
+    cpuBound?: number,
   ) =>
     checks.push({
       name,
       value: value ?? null,
       target,
       pass: value !== undefined && value !== null && pass(value),
+      ...(cpuBound === undefined ? {} : {cpu_bound: cpuBound}),
     });
   for (const [dtype, byMix] of Object.entries(results)) {
     for (const [mix, result] of Object.entries(byMix ?? {}) as [MixName, MixResult][]) {
@@ -202,6 +232,7 @@ export function checkTargets(
           result.ratio_to_transformers_js,
           (v) => v >= TARGETS.embedVsTransformersJs,
           `>= ${TARGETS.embedVsTransformersJs}`,
+          result.bound_to_transformers_js,
         );
       if (mix === 'photo' && result.contenders['embed-fast'] && result.contenders['transformers-js'])
         check(
@@ -209,6 +240,7 @@ export function checkTargets(
           result.fast_ratio_to_transformers_js,
           (v) => v >= TARGETS.fastVsTransformersJsOnPhotos,
           `>= ${TARGETS.fastVsTransformersJsOnPhotos}`,
+          result.fast_bound_to_transformers_js,
         );
       if (mix === 'vga' && result.contenders.embed && result.contenders.bare) {
         check(

@@ -81,6 +81,9 @@ test('the bench runs every contender on every mix, the memory run and the downlo
           result.fast_ratio_to_transformers_js !== undefined && result.fast_ratio_to_transformers_js > 0,
         );
         assert.ok(result.model_idle_share !== undefined && result.model_idle_share >= 0);
+        // What the CPU allows: the cores over inference + preprocessing CPU per image, measured apart.
+        for (const bound of [result.bound_to_transformers_js, result.fast_bound_to_transformers_js])
+          assert.ok(bound !== undefined && bound > 0, JSON.stringify(result));
         // One round (--quick): the round-by-round ratio is that round's, which is also the best rounds' ratio.
         assert.deepEqual(result.ratio_to_ceiling_by_round, [result.ratio_to_ceiling]);
         // Stages: embed's preprocessing apart from the run, the bare session's inference, transformers.js's own.
