@@ -10,6 +10,7 @@ import {
   decideWorkers,
   MAX_RECORDED_CHANGES,
   MIN_WINDOW_MS,
+  OVERLAP_WINDOW_MS,
   type SplitChange,
   type SplitReport,
 } from './split-controller.js';
@@ -59,6 +60,10 @@ export function createAdaptiveSplit(options: {
   let started: number | undefined;
   let windowStart = 0;
   let batchWaitMs = 0;
+  let windowIdleMs = 0;
+  let lastDone = 0;
+  /** The overlap decision's own, shorter window: workers' and sessions' busy milliseconds. */
+  let busy = {preprocessMs: 0, inferenceMs: 0};
   /** Windows left in which a park is not taken: a worker just added is not taken back at the next lull. */
   let holdParks = 0;
   const changes: SplitChange[] = [];
@@ -69,8 +74,10 @@ export function createAdaptiveSplit(options: {
         // The window opens with the first batch: the model load and the first decode are not the split's doing.
         started = now;
         windowStart = now;
+        lastDone = now;
         cpuStart = cpu();
         budget.takeSessionIdleMs();
+        pool?.takeBusyMs();
       }
       if (readyAt !== undefined) batchWaitMs += Math.max(0, now - readyAt);
     },
@@ -78,29 +85,39 @@ export function createAdaptiveSplit(options: {
       cpuLast = cpu();
       if (!options.adaptive || !pool || started === undefined) return;
       const now = clock();
-      const ms = now - windowStart;
-      if (ms < MIN_WINDOW_MS) return;
-      const window = {ms, sessions, sessionIdleMs: budget.takeSessionIdleMs(), batchWaitMs};
-      windowStart = now;
-      batchWaitMs = 0;
+      const idleMs = budget.takeSessionIdleMs();
+      windowIdleMs += idleMs;
+      busy.preprocessMs += pool.takeBusyMs();
+      busy.inferenceMs += (now - lastDone) * sessions - idleMs;
+      lastDone = now;
       const at = Math.round(now - started) / 1000;
       const record = (reason: string) => {
         if (changes.length < MAX_RECORDED_CHANGES)
           changes.push({at_seconds: at, workers: pool.size, beside: pool.overlap, reason});
       };
-      const preprocessMs = pool.takeBusyMs();
-      if (options.phases) {
-        const inferenceMs = ms * sessions - window.sessionIdleMs;
-        const moved = decideOverlap({preprocessMs, inferenceMs}, pool.overlap, beside);
+      // Decided on a few batches (a ratio of two busy times, not a rate): a run spends its start beside the model.
+      if (options.phases && busy.inferenceMs >= OVERLAP_WINDOW_MS) {
+        const moved = decideOverlap(busy, pool.overlap, beside);
+        busy = {preprocessMs: 0, inferenceMs: 0};
         if (moved.reason !== undefined) {
           pool.setOverlap(moved.overlap);
           // In phases every core prepares the next batch while the model waits for it.
           if (moved.overlap === 0) pool.resize(Math.max(pool.size, budget.cores));
           most = Math.max(most, pool.size);
           record(moved.reason);
+          // The worker window restarts: what it saw was the other arrangement.
+          windowStart = now;
+          windowIdleMs = 0;
+          batchWaitMs = 0;
           return;
         }
       }
+      const ms = now - windowStart;
+      if (ms < MIN_WINDOW_MS) return;
+      const window = {ms, sessions, sessionIdleMs: windowIdleMs, batchWaitMs};
+      windowStart = now;
+      windowIdleMs = 0;
+      batchWaitMs = 0;
       const decision = decideWorkers(window, pool.size, {min: 1, max: pool.maxSize});
       const parking = decision.workers < pool.size;
       if (holdParks > 0) holdParks--;

@@ -71,6 +71,8 @@ export const PHASES_ABOVE_SHARE = 0.3;
 /** Machines up to this many inference threads may use phases; many-core ones keep the measured overlap. */
 export const PHASES_UP_TO_THREADS = 4;
 export const BESIDE_BELOW_SHARE = 0.12;
+/** Session-milliseconds of inference the overlap decision waits for (a few ramp batches). */
+export const OVERLAP_WINDOW_MS = 300;
 
 export interface OverlapWindow {
   /** Milliseconds workers spent on images in the window, summed over workers. */
