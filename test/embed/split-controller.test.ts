@@ -151,10 +151,18 @@ test('heavy preprocessing beside a session that holds every core moves to phases
   split.batchDone();
   assert.deepEqual(pool.overlaps, [0]);
   assert.deepEqual(pool.sizes, [2]);
-  // Light images: 50 ms per 1000. Back beside the model.
+  // The window right after a change mixes both arrangements: it is skipped, however light it looks.
   split.batchStarting(now);
   budget.inferenceStarted(2);
   now = 2000;
+  pool.busyMs = 0;
+  budget.inferenceEnded(2);
+  split.batchDone();
+  assert.deepEqual(pool.overlaps, [0]);
+  // Light images: 50 ms per 1000. Back beside the model.
+  split.batchStarting(now);
+  budget.inferenceStarted(2);
+  now = 3000;
   pool.busyMs = 50;
   budget.inferenceEnded(2);
   split.batchDone();
@@ -177,7 +185,7 @@ test('heavy preprocessing beside a session that holds every core moves to phases
   });
   fixedBeside.batchStarting(now);
   budget.inferenceStarted(2);
-  now = 3000;
+  now = 4000;
   other.busyMs = 800;
   budget.inferenceEnded(2);
   fixedBeside.batchDone();

@@ -64,6 +64,7 @@ export function createAdaptiveSplit(options: {
   let lastDone = 0;
   /** The overlap decision's own, shorter window: workers' and sessions' busy milliseconds. */
   let busy = {preprocessMs: 0, inferenceMs: 0};
+  let overlapHeld = false;
   /** Windows left in which a park is not taken: a worker just added is not taken back at the next lull. */
   let holdParks = 0;
   const changes: SplitChange[] = [];
@@ -97,9 +98,13 @@ export function createAdaptiveSplit(options: {
       };
       // Decided on a few batches (a ratio of two busy times, not a rate): a run spends its start beside the model.
       if (options.phases && busy.inferenceMs >= OVERLAP_WINDOW_MS) {
-        const moved = decideOverlap(busy, pool.overlap, beside);
+        // The window right after a change mixes the two arrangements (a batch prepared beside the model runs
+        // in phases with no preparation counted), so it is skipped.
+        const moved = overlapHeld ? {overlap: pool.overlap} : decideOverlap(busy, pool.overlap, beside);
+        overlapHeld = false;
         busy = {preprocessMs: 0, inferenceMs: 0};
         if (moved.reason !== undefined) {
+          overlapHeld = true;
           pool.setOverlap(moved.overlap);
           // In phases every core prepares the next batch while the model waits for it.
           if (moved.overlap === 0) pool.resize(Math.max(pool.size, budget.cores));
