@@ -1,7 +1,11 @@
 // The adaptive split's decisions, from injected measurements: no timing is asserted anywhere here.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {createAdaptiveSplit, PARK_HOLD_WINDOWS} from '../../source/core/embed/adaptive-split.js';
+import {
+  type AdaptiveSplit,
+  createAdaptiveSplit,
+  PARK_HOLD_WINDOWS,
+} from '../../source/core/embed/adaptive-split.js';
 import {createCoreBudget} from '../../source/core/embed/core-budget.js';
 import {mayStartImage, type PreprocessPool} from '../../source/core/embed/preprocess-pool.js';
 import {
@@ -133,6 +137,15 @@ test('heavy preprocessing beside a session that holds every core moves to phases
 
   let now = 0;
   const budget = createCoreBudget(2, 1, () => now);
+  /** One batch: the session runs for a second while the workers were busy `busyMs`. */
+  const batch = (split: AdaptiveSplit, pool: ReturnType<typeof fakePool>, busyMs: number) => {
+    split.batchStarting(now);
+    budget.inferenceStarted(2);
+    now += 1000;
+    pool.busyMs = busyMs;
+    budget.inferenceEnded(2);
+    split.batchDone();
+  };
   const pool = fakePool(1, 2);
   const split = createAdaptiveSplit({
     pool,
@@ -143,29 +156,14 @@ test('heavy preprocessing beside a session that holds every core moves to phases
     clock: () => now,
   });
   // 12-megapixel photos: workers busy 800 ms per 1000 of inference. Phases, with a worker for each core.
-  split.batchStarting(now);
-  budget.inferenceStarted(2);
-  now = 1000;
-  pool.busyMs = 800;
-  budget.inferenceEnded(2);
-  split.batchDone();
+  batch(split, pool, 800);
   assert.deepEqual(pool.overlaps, [0]);
   assert.deepEqual(pool.sizes, [2]);
   // The window right after a change mixes both arrangements: it is skipped, however light it looks.
-  split.batchStarting(now);
-  budget.inferenceStarted(2);
-  now = 2000;
-  pool.busyMs = 0;
-  budget.inferenceEnded(2);
-  split.batchDone();
+  batch(split, pool, 0);
   assert.deepEqual(pool.overlaps, [0]);
   // Light images: 50 ms per 1000. Back beside the model.
-  split.batchStarting(now);
-  budget.inferenceStarted(2);
-  now = 3000;
-  pool.busyMs = 50;
-  budget.inferenceEnded(2);
-  split.batchDone();
+  batch(split, pool, 50);
   assert.deepEqual(pool.overlaps, [0, 1]);
   assert.deepEqual(
     split.report().changes.map((change) => [change.workers, change.beside]),
@@ -176,19 +174,11 @@ test('heavy preprocessing beside a session that holds every core moves to phases
   );
   // Without phases (q8's one-thread sessions, many cores) the same window changes only the worker count.
   const other = fakePool(1, 2);
-  const fixedBeside = createAdaptiveSplit({
-    pool: other,
-    budget,
-    sessions: 1,
-    adaptive: true,
-    clock: () => now,
-  });
-  fixedBeside.batchStarting(now);
-  budget.inferenceStarted(2);
-  now = 4000;
-  other.busyMs = 800;
-  budget.inferenceEnded(2);
-  fixedBeside.batchDone();
+  batch(
+    createAdaptiveSplit({pool: other, budget, sessions: 1, adaptive: true, clock: () => now}),
+    other,
+    800,
+  );
   assert.deepEqual(other.overlaps, []);
 });
 
