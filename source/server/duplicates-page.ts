@@ -69,10 +69,7 @@ export const duplicatesPage = `<!doctype html>
       const figure = document.createElement('figure');
       figure.dataset.id = member.row;
       if (member.action === 'keep') figure.className = 'keep';
-      const img = document.createElement('img');
-      img.loading = 'lazy';
-      img.alt = member.file;
-      img.src = imageUrl(member.row);
+      const img = thumbnail(member.row, member.file);
       const caption = document.createElement('figcaption');
       const name = document.createElement('div');
       name.textContent = member.file;
